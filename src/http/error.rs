@@ -1,0 +1,67 @@
+//! The one error type of the HTTP layer: each variant is one status code, the body is always
+//! JSON `{"error": {"status": N, "message": "..."}}`, and internal details are logged, not sent.
+
+use crate::ledger::{AppendError, ProofError};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// The request is malformed; the message names the parameter and the rule.
+    BadRequest(String),
+    NotFound(String),
+    TooLarge(String),
+    /// Temporarily unable (overload, shutting down); the client may retry.
+    Unavailable(String),
+    /// A fault on our side; the detail goes to the log only.
+    Internal(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; it has been logged".to_string(),
+                )
+            }
+        };
+        let body = json!({"error": {"status": status.as_u16(), "message": message}});
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<ProofError> for ApiError {
+    fn from(e: ProofError) -> Self {
+        match e {
+            ProofError::OutOfRange { .. } | ProofError::BadHash { .. } | ProofError::Invalid(_) => {
+                ApiError::BadRequest(e.to_string())
+            }
+            ProofError::UnknownLeaf(_) => ApiError::NotFound(e.to_string()),
+            ProofError::Storage(_) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<AppendError> for ApiError {
+    fn from(e: AppendError) -> Self {
+        match e {
+            AppendError::PoolFull(_) | AppendError::Closed => ApiError::Unavailable(e.to_string()),
+            AppendError::Commit(_) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}

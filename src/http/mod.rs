@@ -1,0 +1,106 @@
+//! The HTTP service (axum): one router per resource, one error type, shared limits.
+//!
+//! Limits: request bodies 64 KiB, request line 8 KiB, headers 32 KiB in total, 30 s per
+//! request. On SIGTERM or Ctrl-C the server stops accepting connections, finishes the requests
+//! in flight, and the caller then closes the log, which commits the batch in flight and signs
+//! a final checkpoint.
+
+pub mod error;
+mod ledger;
+mod ops;
+
+use crate::ledger::Log;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use error::ApiError;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub log: Arc<Log>,
+}
+
+/// The whole application router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(ledger::router())
+        .merge(ops::router())
+        .fallback(not_found)
+        .with_state(state)
+        .layer(middleware::from_fn(header_limits))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::NotFound(format!("no such resource: {}", req.uri().path()))
+}
+
+async fn header_limits(req: Request, next: Next) -> Response {
+    let uri_len = req.uri().to_string().len();
+    if uri_len > MAX_URI_BYTES {
+        return (
+            StatusCode::URI_TOO_LONG,
+            axum::Json(serde_json::json!({"error": {"status": 414, "message": format!("request URI is {uri_len} bytes; the limit is {MAX_URI_BYTES}")}})),
+        )
+            .into_response();
+    }
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            axum::Json(serde_json::json!({"error": {"status": 431, "message": format!("request headers are {header_bytes} bytes; the limit is {MAX_HEADER_BYTES}")}})),
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// Serves until SIGTERM or Ctrl-C, then drains in-flight requests.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested: finishing requests in flight");
+}

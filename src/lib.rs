@@ -1,0 +1,10 @@
+//! Tanba (таңба, "a seal, a mark"): a document-verification and credential ledger for
+//! Kazakhstan's education system.
+//!
+//! This crate is the whole service as a library; `src/main.rs` is a thin CLI over it, and tests
+//! and benchmarks call it directly. See ARCHITECTURE.md for the code map.
+
+pub mod data_dir;
+pub mod http;
+pub mod ledger;
+pub mod store;

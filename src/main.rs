@@ -1,0 +1,420 @@
+//! The `tanba` command: argument parsing and output only; the work happens in the library.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use tanba::data_dir::{DEFAULT_DATA_DIR, DEFAULT_ORIGIN, DataDir};
+use tanba::ledger::audit::{HttpSource, StoreSource, TileSource, audit};
+use tanba::ledger::{ConsistencyProof, Entry, InclusionProof, LogVerifier};
+
+#[derive(Parser)]
+#[command(name = "tanba", version, about = "Tanba: verifiable education documents on an append-only Merkle ledger")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DataArg {
+    /// Ledger data directory.
+    #[arg(long, default_value = DEFAULT_DATA_DIR, env = "TANBA_DATA")]
+    data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a ledger: signing key (mode 0600), verifier key and configuration.
+    Init {
+        #[command(flatten)]
+        data: DataArg,
+        /// The log's origin, also its key name.
+        #[arg(long, default_value = DEFAULT_ORIGIN)]
+        origin: String,
+    },
+    /// Run the HTTP server.
+    Serve {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Operator tools for the Merkle ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Append entries: each FILE becomes one entry, or with --lines each line of stdin.
+    /// Prints "<index>\t<base64 leaf hash>" per entry once it is durable.
+    Append {
+        #[command(flatten)]
+        data: DataArg,
+        /// Read entries from stdin, one per line (without the newline).
+        #[arg(long)]
+        lines: bool,
+        files: Vec<PathBuf>,
+    },
+    /// Print the latest signed checkpoint.
+    Checkpoint {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Print an inclusion proof (--index or --hash) or a consistency proof (--from) as JSON.
+    Proof {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long, conflicts_with_all = ["hash", "from"])]
+        index: Option<u64>,
+        /// Leaf hash, base64 or hex.
+        #[arg(long, conflicts_with = "from")]
+        hash: Option<String>,
+        /// Tree size of the proof (default: the latest checkpoint).
+        #[arg(long)]
+        size: Option<u64>,
+        /// Consistency proof from this tree size to --size.
+        #[arg(long)]
+        from: Option<u64>,
+    },
+    /// Verify a JSON proof from `tanba ledger proof` or /ledger/proof/*. Exit 0 valid, 1 not.
+    VerifyProof {
+        /// The proof JSON file ("-" for stdin).
+        proof: PathBuf,
+        /// Verifier key (or @FILE); default: the one in --data.
+        #[arg(long)]
+        vkey: Option<String>,
+        #[arg(long, default_value = DEFAULT_DATA_DIR, env = "TANBA_DATA")]
+        data: PathBuf,
+        /// The entry bytes the inclusion proof is for.
+        #[arg(long)]
+        entry: Option<PathBuf>,
+    },
+    /// Re-read every tile and entry, recompute the tree, check it against the latest checkpoint
+    /// and every checkpoint seen before. TARGET is a data directory or a URL of a server.
+    Audit {
+        /// A data directory, or http://host:port (the server's /ledger prefix is added).
+        target: String,
+        /// Verifier key (or @FILE); default: the data directory's, or the server's /ledger/vkey.
+        #[arg(long)]
+        vkey: Option<String>,
+        /// File of checkpoints seen before; the new checkpoint is added after a passing audit.
+        #[arg(long)]
+        seen: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Init { data, origin } => {
+            let dir = DataDir::init(&data.data, &origin)?;
+            // Create the store and sign the checkpoint of the empty tree.
+            dir.open_log()?.close();
+            println!("initialised ledger {origin} in {}", data.data.display());
+            println!("verifier key: {}", dir.vkey()?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { data, listen } => serve(&data.data, &listen),
+        Command::Ledger(cmd) => ledger(cmd),
+    }
+}
+
+fn serve(data: &Path, listen: &str) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let dir = DataDir::open(data)?;
+    let log = Arc::new(dir.open_log()?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let state = tanba::http::AppState { log: log.clone() };
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let cp = log.checkpoint();
+        tracing::info!(
+            entries = cp.head.size,
+            ms = started.elapsed().as_millis() as u64,
+            "ledger open"
+        );
+        println!("Tanba ledger {} with {} entries, listening on http://{addr}", cp.origin, cp.head.size);
+        println!("  http://{addr}/                      what this server offers");
+        println!("  http://{addr}/ledger/checkpoint     latest signed checkpoint");
+        println!("  http://{addr}/ledger/vkey           verifier key");
+        println!("  http://{addr}/ledger/proof/inclusion?index=0");
+        println!("  http://{addr}/healthz  http://{addr}/metrics");
+        std::io::stdout().flush().ok();
+        tanba::http::serve(listener, state).await?;
+        anyhow::Ok(())
+    })?;
+    // Commit whatever is still in the pool and sign the final checkpoint.
+    log.close();
+    println!("stopped; final checkpoint covers {} entries", log.checkpoint().head.size);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_key_arg(v: &str) -> Result<String> {
+    match v.strip_prefix('@') {
+        Some(path) => Ok(std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read verifier key file {path}"))?
+            .trim()
+            .to_string()),
+        None => Ok(v.trim().to_string()),
+    }
+}
+
+fn ledger(cmd: LedgerCommand) -> Result<ExitCode> {
+    match cmd {
+        LedgerCommand::Append { data, lines, files } => append(&data.data, lines, &files),
+        LedgerCommand::Checkpoint { data } => {
+            let dir = DataDir::open(&data.data)?;
+            let store = dir.open_store()?;
+            let note = tanba::store::Store::latest_checkpoint(store.as_ref())?
+                .context("the ledger has no checkpoint yet")?;
+            // Never print an unverified checkpoint.
+            dir.verifier()?.open(&note)?;
+            std::io::stdout().write_all(&note)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Proof {
+            data,
+            index,
+            hash,
+            size,
+            from,
+        } => {
+            let log = DataDir::open(&data.data)?.open_log()?;
+            let json = match (index, hash, from) {
+                (Some(i), None, None) => serde_json::to_string_pretty(&log.inclusion_proof(i, size)?)?,
+                (None, Some(h), None) => {
+                    serde_json::to_string_pretty(&log.inclusion_proof_by_hash(&h, size)?)?
+                }
+                (None, None, Some(f)) => serde_json::to_string_pretty(&log.consistency_proof(f, size)?)?,
+                _ => bail!("give one of --index, --hash or --from"),
+            };
+            println!("{json}");
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::VerifyProof {
+            proof,
+            vkey,
+            data,
+            entry,
+        } => verify_proof(&proof, vkey.as_deref(), &data, entry.as_deref()),
+        LedgerCommand::Audit { target, vkey, seen } => run_audit(&target, vkey.as_deref(), seen.as_deref()),
+    }
+}
+
+fn append(data: &Path, lines: bool, files: &[PathBuf]) -> Result<ExitCode> {
+    if lines == !files.is_empty() {
+        bail!("give either FILE arguments or --lines (entries from stdin), not both or neither");
+    }
+    // Read and validate every file before appending any, so a bad file appends nothing.
+    let mut entries = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+        entries.push(Entry::v1(&bytes).with_context(|| format!("{} cannot be an entry", f.display()))?);
+    }
+    let dir = DataDir::open(data)?;
+    let log = dir.open_log()?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(65_536);
+    let printer = std::thread::spawn(move || -> Result<u64> {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut n = 0u64;
+        for (leaf, mut pending) in rx.iter().map(|(l, p): (String, tokio::sync::oneshot::Receiver<_>)| (l, p)) {
+            let result = match pending.try_recv() {
+                Ok(r) => r,
+                Err(_) => {
+                    // About to wait: make what is acknowledged so far visible first.
+                    out.flush()?;
+                    pending.blocking_recv().context("the sequencer stopped")?
+                }
+            };
+            let index = result?;
+            writeln!(out, "{index}\t{leaf}")?;
+            n += 1;
+        }
+        out.flush()?;
+        Ok(n)
+    });
+    let submit = |entry: Entry| -> Result<()> {
+        let leaf = base64::Engine::encode(
+            &base64::prelude::BASE64_STANDARD,
+            tlog_tiles::record_hash(entry.as_bytes()).0,
+        );
+        let rx = log.submit_waiting(entry)?;
+        tx.send((leaf, rx)).map_err(|_| anyhow::anyhow!("output stopped"))?;
+        Ok(())
+    };
+    let mut result = Ok(());
+    if lines {
+        let stdin = std::io::stdin();
+        for (i, line) in stdin.lock().split(b'\n').enumerate() {
+            let line = line.context("reading stdin")?;
+            match Entry::v1(&line) {
+                Ok(e) => submit(e)?,
+                Err(e) => {
+                    result = Err(anyhow::anyhow!("stdin line {}: {e}", i + 1));
+                    break;
+                }
+            }
+        }
+    } else {
+        for e in entries {
+            submit(e)?;
+        }
+    }
+    drop(tx);
+    let n = printer.join().map_err(|_| anyhow::anyhow!("output thread failed"))??;
+    // Closing commits anything left and signs the checkpoint covering every appended entry.
+    log.close();
+    let cp = log.checkpoint();
+    eprintln!("appended {n} entries; checkpoint covers {} entries", cp.head.size);
+    result.map(|_| ExitCode::SUCCESS)
+}
+
+fn verify_proof(path: &Path, vkey: Option<&str>, data: &Path, entry: Option<&Path>) -> Result<ExitCode> {
+    let text = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
+    };
+    let verifier = match vkey {
+        Some(v) => LogVerifier::new(&read_key_arg(v)?)?,
+        None => DataDir::open(data)?.verifier()?,
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).context("the proof is not JSON")?;
+    let (checkpoint, size, root, result) = if value.get("index").is_some() {
+        let p: InclusionProof = serde_json::from_value(value).context("not an inclusion proof")?;
+        let entry = entry
+            .map(|e| std::fs::read(e).with_context(|| format!("cannot read {}", e.display())))
+            .transpose()?;
+        let r = p.verify(entry.as_deref());
+        (p.checkpoint, p.tree_size, p.root_hash, r)
+    } else {
+        let p: ConsistencyProof = serde_json::from_value(value).context("not a consistency proof")?;
+        let r = p.verify();
+        (p.checkpoint, p.to, p.to_root, r)
+    };
+    if let Err(e) = result {
+        println!("INVALID: {e}");
+        return Ok(ExitCode::from(1));
+    }
+    let cp = match verifier.open(checkpoint.as_bytes()) {
+        Ok(cp) => cp,
+        Err(e) => {
+            println!("INVALID: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let root = tanba::ledger::proof::parse_hash(&root, "root")?;
+    if size == cp.head.size && root != cp.head.root {
+        println!("INVALID: the proof's root differs from the signed checkpoint's");
+        return Ok(ExitCode::from(1));
+    }
+    if size == cp.head.size {
+        println!("OK: proof verifies against the signed checkpoint of size {size}");
+    } else {
+        println!(
+            "OK: proof verifies against the root for size {size}; the signed checkpoint is for size {} (ask for a consistency proof to tie them)",
+            cp.head.size
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_audit(target: &str, vkey: Option<&str>, seen_path: Option<&Path>) -> Result<ExitCode> {
+    let mut seen: Vec<Vec<u8>> = match seen_path {
+        Some(p) if p.exists() => parse_seen(&std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
+        _ => Vec::new(),
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} audit {bar:40} {pos}/{len} entries ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut progress = |n: u64| bar.set_position(n);
+    let (report, source_desc) = if target.starts_with("http://") || target.starts_with("https://") {
+        if target.starts_with("https://") {
+            bail!("this build audits over plain http only; put a TLS terminator's internal address here");
+        }
+        let base = format!("{}/ledger", target.trim_end_matches('/'));
+        let source = HttpSource::new(&base);
+        let vkey = match vkey {
+            Some(v) => read_key_arg(v)?,
+            None => {
+                let v = String::from_utf8(source.get("vkey")?)?.trim().to_string();
+                eprintln!("warning: trusting the verifier key the server sent ({v}); pass --vkey to pin it");
+                v
+            }
+        };
+        let verifier = LogVerifier::new(&vkey)?;
+        bar.set_length(verifier.open(&source.checkpoint()?)?.head.size);
+        (audit(&source, &verifier, &seen, &mut progress), base)
+    } else {
+        let dir = DataDir::open(Path::new(target))?;
+        let verifier = match vkey {
+            Some(v) => LogVerifier::new(&read_key_arg(v)?)?,
+            None => dir.verifier()?,
+        };
+        let store = dir.open_store()?;
+        seen.extend(tanba::store::Store::checkpoint_history(store.as_ref())?);
+        let source = StoreSource::new(store.as_ref());
+        bar.set_length(verifier.open(&source.checkpoint()?)?.head.size);
+        (audit(&source, &verifier, &seen, &mut progress), target.to_string())
+    };
+    bar.finish_and_clear();
+    match report {
+        Ok(r) => {
+            println!(
+                "OK: {source_desc}: {} entries and {} tiles recomputed; root {} matches the signed checkpoint; {} checkpoints consistent",
+                r.entries, r.tiles, r.checkpoint.head.root, r.checkpoints_checked
+            );
+            if let Some(p) = seen_path {
+                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(p)?;
+                f.write_all(&r.checkpoint.note)?;
+                f.write_all(b"\x00\n")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("FAILED: {source_desc}: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// The seen-checkpoints file holds signed notes, each followed by a NUL line.
+fn parse_seen(bytes: &[u8]) -> Vec<Vec<u8>> {
+    bytes
+        .split(|b| *b == 0)
+        .map(|n| n.strip_prefix(b"\n").unwrap_or(n).to_vec())
+        .filter(|n| !n.is_empty())
+        .collect()
+}

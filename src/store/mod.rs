@@ -1,0 +1,99 @@
+//! Persistence for the ledger, behind one trait.
+//!
+//! The ledger keeps its whole state as C2SP tiles: hash tiles (every stored hash of the Merkle
+//! tree can be recomputed from the level-0 hashes of the tile that holds it) and entry bundles.
+//! Beside them the store keeps the tree head the tiles describe, a leaf-hash index for proof
+//! look-ups, and the signed checkpoints: the latest one, replaced only by compare-and-swap, and
+//! every one ever published.
+//!
+//! The trait is synchronous and speaks in whole batches so that a PostgreSQL implementation can
+//! map each method to one statement or one transaction; callers never see a database type.
+//! Nothing outside this module names a database.
+
+mod redb_store;
+
+pub use redb_store::RedbStore;
+
+use tlog_tiles::Hash;
+
+/// Size and root hash of the tree that the stored tiles describe.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TreeHead {
+    pub size: u64,
+    pub root: Hash,
+}
+
+impl TreeHead {
+    /// The empty tree: size 0, root SHA-256 of the empty string (RFC 9162 §2.1.1).
+    pub const EMPTY: TreeHead = TreeHead {
+        size: 0,
+        root: tlog_tiles::EMPTY_HASH,
+    };
+}
+
+/// Coordinates of a hash tile: level `L` and index `N` of C2SP tlog-tiles.
+pub type TileKey = (u8, u64);
+
+/// Everything one sequenced batch changes, written in a single transaction.
+#[derive(Debug, Default)]
+pub struct BatchWrite {
+    /// Hash tiles with their new (possibly still partial) contents.
+    pub tiles: Vec<(TileKey, Vec<u8>)>,
+    /// Entry bundles with their new (possibly still partial) contents.
+    pub bundles: Vec<(u64, Vec<u8>)>,
+    /// Leaf hash → index, for inclusion proofs by hash. The first index of a hash wins.
+    pub leaves: Vec<(Hash, u64)>,
+}
+
+/// Errors of the persistence layer. The message says what failed; the ledger adds context.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store at {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("store I/O failed: {0}")]
+    Io(String),
+    #[error("the store was changed by someone else: expected {expected}, found {found}")]
+    Conflict { expected: String, found: String },
+    #[error("the store holds malformed data: {0}")]
+    Corrupt(String),
+}
+
+/// Persistence for one log. Implementations must make [`Store::commit_batch`] and
+/// [`Store::swap_checkpoint`] atomic and durable before they return.
+pub trait Store: Send + Sync {
+    /// The tree head of the committed tiles ([`TreeHead::EMPTY`] for a new store).
+    fn tree_head(&self) -> Result<TreeHead, StoreError>;
+
+    /// Hash tiles by key, in the order asked; `None` where a tile was never written.
+    /// A returned tile may be wider than the caller needs: tiles only ever grow at the end.
+    fn read_tiles(&self, keys: &[TileKey]) -> Result<Vec<Option<Vec<u8>>>, StoreError>;
+
+    /// The entry bundle `n`, full or the widest partial written so far.
+    fn read_bundle(&self, n: u64) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// The first index whose leaf hash is `hash`.
+    fn find_leaf(&self, hash: &Hash) -> Result<Option<u64>, StoreError>;
+
+    /// Writes a batch and moves the head from `old` to `new`, atomically and durably.
+    /// Fails with [`StoreError::Conflict`] without writing anything if the head is not `old`.
+    fn commit_batch(&self, old: TreeHead, new: TreeHead, batch: BatchWrite)
+    -> Result<(), StoreError>;
+
+    /// The latest published checkpoint (a signed note), if any.
+    fn latest_checkpoint(&self) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Replaces the latest checkpoint by `new` (for tree size `size`) only if the stored one is
+    /// still `expected`, and records `new` in the history. Atomic and durable.
+    fn swap_checkpoint(
+        &self,
+        expected: Option<&[u8]>,
+        size: u64,
+        new: &[u8],
+    ) -> Result<(), StoreError>;
+
+    /// Every checkpoint ever published, oldest first (one per tree size).
+    fn checkpoint_history(&self) -> Result<Vec<Vec<u8>>, StoreError>;
+
+    /// Bytes the store occupies on disk, for metrics and the bytes-per-entry figure.
+    fn disk_bytes(&self) -> Result<u64, StoreError>;
+}
