@@ -121,7 +121,11 @@ impl DataDir {
             pool_limit: default_pool_limit(),
         };
         write_new(&path.join("log.key"), format!("{skey}\n").as_bytes(), 0o600)?;
-        write_new(&path.join("log.vkey"), format!("{vkey}\n").as_bytes(), 0o644)?;
+        write_new(
+            &path.join("log.vkey"),
+            format!("{vkey}\n").as_bytes(),
+            0o644,
+        )?;
         let json = serde_json::to_vec_pretty(&config).unwrap_or_default();
         write_new(&path.join("config.json"), &json, 0o644)?;
         Ok(Self {
@@ -139,10 +143,11 @@ impl DataDir {
             });
         }
         let bytes = std::fs::read(&cfg_path).map_err(io("read", &cfg_path))?;
-        let config: Config = serde_json::from_slice(&bytes).map_err(|e| DataDirError::BadConfig {
-            path: cfg_path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let config: Config =
+            serde_json::from_slice(&bytes).map_err(|e| DataDirError::BadConfig {
+                path: cfg_path.display().to_string(),
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             path: path.to_path_buf(),
             config,
@@ -170,7 +175,10 @@ impl DataDir {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&p).map_err(io("read", &p))?.permissions().mode();
+            let mode = std::fs::metadata(&p)
+                .map_err(io("read", &p))?
+                .permissions()
+                .mode();
             if mode & 0o077 != 0 {
                 return Err(DataDirError::BadConfig {
                     path: p.display().to_string(),

@@ -12,7 +12,11 @@ use tanba::ledger::audit::{HttpSource, StoreSource, TileSource, audit};
 use tanba::ledger::{ConsistencyProof, Entry, InclusionProof, LogVerifier};
 
 #[derive(Parser)]
-#[command(name = "tanba", version, about = "Tanba: verifiable education documents on an append-only Merkle ledger")]
+#[command(
+    name = "tanba",
+    version,
+    about = "Tanba: verifiable education documents on an append-only Merkle ledger"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -110,8 +114,7 @@ enum LedgerCommand {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -160,7 +163,10 @@ fn serve(data: &Path, listen: &str) -> Result<ExitCode> {
             ms = started.elapsed().as_millis() as u64,
             "ledger open"
         );
-        println!("Tanba ledger {} with {} entries, listening on http://{addr}", cp.origin, cp.head.size);
+        println!(
+            "Tanba ledger {} with {} entries, listening on http://{addr}",
+            cp.origin, cp.head.size
+        );
         println!("  http://{addr}/                      what this server offers");
         println!("  http://{addr}/ledger/checkpoint     latest signed checkpoint");
         println!("  http://{addr}/ledger/vkey           verifier key");
@@ -172,7 +178,10 @@ fn serve(data: &Path, listen: &str) -> Result<ExitCode> {
     })?;
     // Commit whatever is still in the pool and sign the final checkpoint.
     log.close();
-    println!("stopped; final checkpoint covers {} entries", log.checkpoint().head.size);
+    println!(
+        "stopped; final checkpoint covers {} entries",
+        log.checkpoint().head.size
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -208,11 +217,15 @@ fn ledger(cmd: LedgerCommand) -> Result<ExitCode> {
         } => {
             let log = DataDir::open(&data.data)?.open_log()?;
             let json = match (index, hash, from) {
-                (Some(i), None, None) => serde_json::to_string_pretty(&log.inclusion_proof(i, size)?)?,
+                (Some(i), None, None) => {
+                    serde_json::to_string_pretty(&log.inclusion_proof(i, size)?)?
+                }
                 (None, Some(h), None) => {
                     serde_json::to_string_pretty(&log.inclusion_proof_by_hash(&h, size)?)?
                 }
-                (None, None, Some(f)) => serde_json::to_string_pretty(&log.consistency_proof(f, size)?)?,
+                (None, None, Some(f)) => {
+                    serde_json::to_string_pretty(&log.consistency_proof(f, size)?)?
+                }
                 _ => bail!("give one of --index, --hash or --from"),
             };
             println!("{json}");
@@ -224,7 +237,9 @@ fn ledger(cmd: LedgerCommand) -> Result<ExitCode> {
             data,
             entry,
         } => verify_proof(&proof, vkey.as_deref(), &data, entry.as_deref()),
-        LedgerCommand::Audit { target, vkey, seen } => run_audit(&target, vkey.as_deref(), seen.as_deref()),
+        LedgerCommand::Audit { target, vkey, seen } => {
+            run_audit(&target, vkey.as_deref(), seen.as_deref())
+        }
     }
 }
 
@@ -236,7 +251,9 @@ fn append(data: &Path, lines: bool, files: &[PathBuf]) -> Result<ExitCode> {
     let mut entries = Vec::new();
     for f in files {
         let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
-        entries.push(Entry::v1(&bytes).with_context(|| format!("{} cannot be an entry", f.display()))?);
+        entries.push(
+            Entry::v1(&bytes).with_context(|| format!("{} cannot be an entry", f.display()))?,
+        );
     }
     let dir = DataDir::open(data)?;
     let log = dir.open_log()?;
@@ -245,7 +262,10 @@ fn append(data: &Path, lines: bool, files: &[PathBuf]) -> Result<ExitCode> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
         let mut n = 0u64;
-        for (leaf, mut pending) in rx.iter().map(|(l, p): (String, tokio::sync::oneshot::Receiver<_>)| (l, p)) {
+        for (leaf, mut pending) in rx
+            .iter()
+            .map(|(l, p): (String, tokio::sync::oneshot::Receiver<_>)| (l, p))
+        {
             let result = match pending.try_recv() {
                 Ok(r) => r,
                 Err(_) => {
@@ -267,7 +287,8 @@ fn append(data: &Path, lines: bool, files: &[PathBuf]) -> Result<ExitCode> {
             tlog_tiles::record_hash(entry.as_bytes()).0,
         );
         let rx = log.submit_waiting(entry)?;
-        tx.send((leaf, rx)).map_err(|_| anyhow::anyhow!("output stopped"))?;
+        tx.send((leaf, rx))
+            .map_err(|_| anyhow::anyhow!("output stopped"))?;
         Ok(())
     };
     let mut result = Ok(());
@@ -289,15 +310,25 @@ fn append(data: &Path, lines: bool, files: &[PathBuf]) -> Result<ExitCode> {
         }
     }
     drop(tx);
-    let n = printer.join().map_err(|_| anyhow::anyhow!("output thread failed"))??;
+    let n = printer
+        .join()
+        .map_err(|_| anyhow::anyhow!("output thread failed"))??;
     // Closing commits anything left and signs the checkpoint covering every appended entry.
     log.close();
     let cp = log.checkpoint();
-    eprintln!("appended {n} entries; checkpoint covers {} entries", cp.head.size);
+    eprintln!(
+        "appended {n} entries; checkpoint covers {} entries",
+        cp.head.size
+    );
     result.map(|_| ExitCode::SUCCESS)
 }
 
-fn verify_proof(path: &Path, vkey: Option<&str>, data: &Path, entry: Option<&Path>) -> Result<ExitCode> {
+fn verify_proof(
+    path: &Path,
+    vkey: Option<&str>,
+    data: &Path,
+    entry: Option<&Path>,
+) -> Result<ExitCode> {
     let text = if path == Path::new("-") {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
@@ -318,7 +349,8 @@ fn verify_proof(path: &Path, vkey: Option<&str>, data: &Path, entry: Option<&Pat
         let r = p.verify(entry.as_deref());
         (p.checkpoint, p.tree_size, p.root_hash, r)
     } else {
-        let p: ConsistencyProof = serde_json::from_value(value).context("not a consistency proof")?;
+        let p: ConsistencyProof =
+            serde_json::from_value(value).context("not a consistency proof")?;
         let r = p.verify();
         (p.checkpoint, p.to, p.to_root, r)
     };
@@ -351,18 +383,24 @@ fn verify_proof(path: &Path, vkey: Option<&str>, data: &Path, entry: Option<&Pat
 
 fn run_audit(target: &str, vkey: Option<&str>, seen_path: Option<&Path>) -> Result<ExitCode> {
     let mut seen: Vec<Vec<u8>> = match seen_path {
-        Some(p) if p.exists() => parse_seen(&std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
+        Some(p) if p.exists() => {
+            parse_seen(&std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?)
+        }
         _ => Vec::new(),
     };
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} audit {bar:40} {pos}/{len} entries ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} audit {bar:40} {pos}/{len} entries ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut progress = |n: u64| bar.set_position(n);
     let (report, source_desc) = if target.starts_with("http://") || target.starts_with("https://") {
         if target.starts_with("https://") {
-            bail!("this build audits over plain http only; put a TLS terminator's internal address here");
+            bail!(
+                "this build audits over plain http only; put a TLS terminator's internal address here"
+            );
         }
         let base = format!("{}/ledger", target.trim_end_matches('/'));
         let source = HttpSource::new(&base);
@@ -370,7 +408,9 @@ fn run_audit(target: &str, vkey: Option<&str>, seen_path: Option<&Path>) -> Resu
             Some(v) => read_key_arg(v)?,
             None => {
                 let v = String::from_utf8(source.get("vkey")?)?.trim().to_string();
-                eprintln!("warning: trusting the verifier key the server sent ({v}); pass --vkey to pin it");
+                eprintln!(
+                    "warning: trusting the verifier key the server sent ({v}); pass --vkey to pin it"
+                );
                 v
             }
         };
@@ -387,7 +427,10 @@ fn run_audit(target: &str, vkey: Option<&str>, seen_path: Option<&Path>) -> Resu
         seen.extend(tanba::store::Store::checkpoint_history(store.as_ref())?);
         let source = StoreSource::new(store.as_ref());
         bar.set_length(verifier.open(&source.checkpoint()?)?.head.size);
-        (audit(&source, &verifier, &seen, &mut progress), target.to_string())
+        (
+            audit(&source, &verifier, &seen, &mut progress),
+            target.to_string(),
+        )
     };
     bar.finish_and_clear();
     match report {
@@ -397,7 +440,10 @@ fn run_audit(target: &str, vkey: Option<&str>, seen_path: Option<&Path>) -> Resu
                 r.entries, r.tiles, r.checkpoint.head.root, r.checkpoints_checked
             );
             if let Some(p) = seen_path {
-                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(p)?;
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)?;
                 f.write_all(&r.checkpoint.note)?;
                 f.write_all(b"\x00\n")?;
             }

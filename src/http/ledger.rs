@@ -4,11 +4,11 @@ use super::AppState;
 use super::error::ApiError;
 use crate::ledger::TileId;
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -46,8 +46,12 @@ async fn vkey(State(state): State<AppState>) -> Response {
 }
 
 /// A hash tile or entry bundle at its C2SP path.
-async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Result<Response, ApiError> {
-    let id = TileId::parse(&format!("tile/{path}")).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+async fn tile(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
+    let id =
+        TileId::parse(&format!("tile/{path}")).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let log = state.log.clone();
     let data = tokio::task::spawn_blocking(move || log.read_tile(id)).await??;
     let data = data.ok_or_else(|| {
@@ -76,9 +80,8 @@ struct InclusionQuery {
 }
 
 fn parse_u64(name: &str, v: &str) -> Result<u64, ApiError> {
-    v.parse::<u64>().map_err(|_| {
-        ApiError::BadRequest(format!("{name}={v:?} is not a non-negative integer"))
-    })
+    v.parse::<u64>()
+        .map_err(|_| ApiError::BadRequest(format!("{name}={v:?} is not a non-negative integer")))
 }
 
 fn optional_u64(name: &str, v: Option<&String>) -> Result<Option<u64>, ApiError> {

@@ -126,7 +126,11 @@ impl HttpSource {
             what: url.clone(),
             reason,
         };
-        let mut resp = self.agent.get(&url).call().map_err(|e| fail(e.to_string()))?;
+        let mut resp = self
+            .agent
+            .get(&url)
+            .call()
+            .map_err(|e| fail(e.to_string()))?;
         resp.body_mut()
             .with_config()
             .limit(16 << 20)

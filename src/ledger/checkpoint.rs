@@ -55,10 +55,7 @@ pub fn generate_log_key(origin: &str) -> Result<(String, String), CheckpointErro
             "origin {origin:?} is not a valid key name (non-empty, no spaces, no '+')"
         )));
     }
-    Ok(signed_note::generate_key(
-        &mut rand_core::OsRng,
-        origin,
-    ))
+    Ok(signed_note::generate_key(&mut rand_core::OsRng, origin))
 }
 
 impl LogSigner {
@@ -211,12 +208,19 @@ mod tests {
         };
         let cp = signer.sign(head).unwrap();
         let text = String::from_utf8(cp.note.clone()).unwrap();
-        assert!(text.starts_with("tanba.test/log\n42\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\n— tanba.test/log "));
+        assert!(text.starts_with(
+            "tanba.test/log\n42\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\n— tanba.test/log "
+        ));
         let opened = LogVerifier::new(&vkey).unwrap().open(&cp.note).unwrap();
         assert_eq!(opened.head, head);
 
         let (_, other_vkey) = generate_log_key("tanba.test/log").unwrap();
-        assert!(LogVerifier::new(&other_vkey).unwrap().open(&cp.note).is_err());
+        assert!(
+            LogVerifier::new(&other_vkey)
+                .unwrap()
+                .open(&cp.note)
+                .is_err()
+        );
         let (other_skey, _) = generate_log_key("tanba.test/log").unwrap();
         assert!(LogSigner::new(&other_skey, &vkey).is_err());
         assert!(generate_log_key("has space").is_err());

@@ -19,7 +19,7 @@ pub const MAX_ENTRY_LEN: usize = u16::MAX as usize;
 
 /// A validated ledger entry: version byte and payload, at most [`MAX_ENTRY_LEN`] bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry(Vec<u8>);
+pub struct Entry(pub(super) Vec<u8>);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EntryError {

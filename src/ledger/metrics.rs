@@ -84,6 +84,11 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Records the checkpoint found in the store at start.
+    pub fn checkpoint_loaded(&self, size: u64) {
+        self.checkpoint_size.store(size, Ordering::Relaxed);
+    }
+
     pub fn checkpoint_published(&self, size: u64) {
         self.checkpoint_size.store(size, Ordering::Relaxed);
         self.checkpoints_signed.fetch_add(1, Ordering::Relaxed);

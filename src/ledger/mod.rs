@@ -14,6 +14,8 @@ mod hashes;
 pub mod metrics;
 pub mod proof;
 mod sequencer;
+#[cfg(test)]
+mod tests;
 pub mod tile;
 
 pub use checkpoint::{LogSigner, LogVerifier, SignedCheckpoint, generate_log_key};

@@ -228,7 +228,7 @@ impl Log {
 
         let metrics = Metrics::default();
         metrics.tree_size.store(head.size, Ordering::Relaxed);
-        metrics.checkpoint_published(published.head.size);
+        metrics.checkpoint_loaded(published.head.size);
         let shared = Arc::new(Shared {
             store,
             verifier,
@@ -413,7 +413,12 @@ impl Sequencer {
                 }
                 last_checkpoint = Instant::now();
                 for w in checkpoint_waiters {
-                    let _ = w.send(result.as_ref().map(|c| c.clone()).map_err(|e| e.to_string()));
+                    let _ = w.send(
+                        result
+                            .as_ref()
+                            .map(|c| c.clone())
+                            .map_err(|e| e.to_string()),
+                    );
                 }
             }
         }
@@ -439,8 +444,7 @@ impl Sequencer {
                 m.batch_size.observe(n as f64);
                 m.tree_size.store(self.head.size, Ordering::Relaxed);
                 for (i, p) in batch.into_iter().enumerate() {
-                    m.append_latency
-                        .observe(p.enqueued.elapsed().as_secs_f64());
+                    m.append_latency.observe(p.enqueued.elapsed().as_secs_f64());
                     let _ = p.reply.send(Ok(first + i as u64));
                 }
             }

@@ -214,9 +214,6 @@ mod tests {
         assert_eq!(t(0, 2).available_width(300), 0);
         assert_eq!(t(1, 0).available_width(300), 1);
         assert_eq!(t(1, 0).available_width(255), 0);
-        assert_eq!(
-            TileId::Entries { n: 1, width: 1 }.available_width(257),
-            1
-        );
+        assert_eq!(TileId::Entries { n: 1, width: 1 }.available_width(257), 1);
     }
 }

@@ -76,8 +76,12 @@ pub trait Store: Send + Sync {
 
     /// Writes a batch and moves the head from `old` to `new`, atomically and durably.
     /// Fails with [`StoreError::Conflict`] without writing anything if the head is not `old`.
-    fn commit_batch(&self, old: TreeHead, new: TreeHead, batch: BatchWrite)
-    -> Result<(), StoreError>;
+    fn commit_batch(
+        &self,
+        old: TreeHead,
+        new: TreeHead,
+        batch: BatchWrite,
+    ) -> Result<(), StoreError>;
 
     /// The latest published checkpoint (a signed note), if any.
     fn latest_checkpoint(&self) -> Result<Option<Vec<u8>>, StoreError>;

@@ -197,7 +197,10 @@ impl Store for RedbStore {
         let txn = self.db.begin_write().map_err(io)?;
         {
             let mut meta = txn.open_table(META).map_err(io)?;
-            let current = meta.get(CHECKPOINT_KEY).map_err(io)?.map(|v| v.value().to_vec());
+            let current = meta
+                .get(CHECKPOINT_KEY)
+                .map_err(io)?
+                .map(|v| v.value().to_vec());
             if current.as_deref() != expected {
                 return Err(StoreError::Conflict {
                     expected: "the checkpoint this process last published".into(),
