@@ -189,6 +189,7 @@ pub fn audit(
 
     let mut walk = Walk {
         source,
+        size,
         levels: Vec::new(),
         completed: Vec::new(),
         tiles: 0,
@@ -292,6 +293,8 @@ fn root_of(range: &[(u32, Hash)]) -> Hash {
 /// Rebuilds hash tiles level by level and compares each with the served one.
 struct Walk<'a> {
     source: &'a dyn TileSource,
+    /// Size of the tree under audit, to name bundles at the width the log serves them.
+    size: u64,
     /// Hashes of the tile under construction at each level.
     levels: Vec<Vec<Hash>>,
     /// Full tiles completed so far at each level: the index of the next tile.
@@ -362,7 +365,7 @@ impl Walk<'_> {
             index,
             bundle: TileId::Entries {
                 n: index / TILE_WIDTH,
-                width: tile.width(),
+                width: (self.size - index / TILE_WIDTH * TILE_WIDTH).min(TILE_WIDTH) as u16,
             }
             .path(),
             detail: format!(

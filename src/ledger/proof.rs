@@ -24,7 +24,7 @@ pub enum ProofError {
     },
     #[error("no entry with leaf hash {0} is in the log")]
     UnknownLeaf(String),
-    #[error("{field} is not a base64 SHA-256 hash")]
+    #[error("{field} is not a SHA-256 hash (44 characters of base64, or 64 hex digits)")]
     BadHash { field: &'static str },
     #[error("the proof does not verify: {0}")]
     Invalid(String),
@@ -61,10 +61,15 @@ fn b64(h: &Hash) -> String {
 
 /// Parses a base64 hash, naming the field on error.
 pub fn parse_hash(s: &str, field: &'static str) -> Result<Hash, ProofError> {
-    let bytes = BASE64_STANDARD
-        .decode(s.trim())
-        .or_else(|_| hex::decode(s.trim()))
-        .map_err(|_| ProofError::BadHash { field })?;
+    let s = s.trim();
+    // 64 hex digits, or 44 characters of standard base64.
+    let bytes = if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        hex::decode(s).map_err(|_| ProofError::BadHash { field })?
+    } else {
+        BASE64_STANDARD
+            .decode(s)
+            .map_err(|_| ProofError::BadHash { field })?
+    };
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|_| ProofError::BadHash { field })?;
