@@ -244,7 +244,7 @@ fn ledger(cmd: LedgerCommand) -> Result<ExitCode> {
 }
 
 fn append(data: &Path, lines: bool, files: &[PathBuf]) -> Result<ExitCode> {
-    if lines == !files.is_empty() {
+    if lines != files.is_empty() {
         bail!("give either FILE arguments or --lines (entries from stdin), not both or neither");
     }
     // Read and validate every file before appending any, so a bad file appends nothing.

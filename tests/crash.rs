@@ -11,7 +11,6 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tanba::ledger::LogVerifier;
-use tanba::store::Store;
 
 /// xorshift64*: enough randomness for kill timings without another dependency.
 struct Rng(u64);

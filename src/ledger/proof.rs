@@ -201,12 +201,12 @@ impl InclusionProof {
     /// Checks the proof against its own root hash (and, if given, the entry bytes).
     pub fn verify(&self, entry: Option<&[u8]>) -> Result<(), ProofError> {
         let leaf = parse_hash(&self.leaf_hash, "leaf_hash")?;
-        if let Some(e) = entry {
-            if tlog_tiles::record_hash(e) != leaf {
-                return Err(ProofError::Invalid(
-                    "the entry does not hash to leaf_hash".into(),
-                ));
-            }
+        if let Some(e) = entry
+            && tlog_tiles::record_hash(e) != leaf
+        {
+            return Err(ProofError::Invalid(
+                "the entry does not hash to leaf_hash".into(),
+            ));
         }
         let root = parse_hash(&self.root_hash, "root_hash")?;
         check_record(
