@@ -257,21 +257,18 @@ fn append(data: &Path, lines: bool, files: &[PathBuf]) -> Result<ExitCode> {
     }
     let dir = DataDir::open(data)?;
     let log = dir.open_log()?;
-    let (tx, rx) = std::sync::mpsc::sync_channel(65_536);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(String, tanba::ledger::AppendReceipt)>(65_536);
     let printer = std::thread::spawn(move || -> Result<u64> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
         let mut n = 0u64;
-        for (leaf, mut pending) in rx
-            .iter()
-            .map(|(l, p): (String, tokio::sync::oneshot::Receiver<_>)| (l, p))
-        {
-            let result = match pending.try_recv() {
-                Ok(r) => r,
-                Err(_) => {
+        for (leaf, mut pending) in rx.iter() {
+            let result = match pending.try_take() {
+                Some(r) => r,
+                None => {
                     // About to wait: make what is acknowledged so far visible first.
                     out.flush()?;
-                    pending.blocking_recv().context("the sequencer stopped")?
+                    pending.wait()
                 }
             };
             let index = result?;

@@ -20,7 +20,7 @@ fn build(entries: u32) -> (tempfile::TempDir, tanba::data_dir::DataDir) {
             })
             .collect();
         for rx in rxs {
-            rx.blocking_recv().unwrap().unwrap();
+            rx.wait().unwrap();
         }
         log.checkpoint_now_blocking().unwrap();
     }

@@ -35,7 +35,7 @@ fn fixture(n: u32) -> Fixture {
         .map(|e| log.submit_waiting(Entry::from_bytes(e).unwrap()).unwrap())
         .collect();
     for rx in rxs {
-        rx.blocking_recv().unwrap().unwrap();
+        rx.wait().unwrap();
     }
     log.checkpoint_now_blocking().unwrap();
     Fixture {

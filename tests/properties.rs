@@ -19,7 +19,7 @@ fn build(tmp: &std::path::Path, batches: &[usize]) -> (Log, Vec<Vec<u8>>) {
             })
             .collect();
         for rx in rxs {
-            rx.blocking_recv().unwrap().unwrap();
+            rx.wait().unwrap();
         }
     }
     log.checkpoint_now_blocking().unwrap();

@@ -18,7 +18,7 @@ fn append(dir: &tanba::data_dir::DataDir, from: u32, to: u32) {
         })
         .collect();
     for rx in rxs {
-        rx.blocking_recv().unwrap().unwrap();
+        rx.wait().unwrap();
     }
     log.close();
 }

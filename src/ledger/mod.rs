@@ -21,6 +21,8 @@ pub mod tile;
 pub use checkpoint::{LogSigner, LogVerifier, SignedCheckpoint, generate_log_key};
 pub use entry::{Entry, EntryError};
 pub use proof::{ConsistencyProof, InclusionProof, ProofError};
-pub use sequencer::{AppendError, LeafIndex, LedgerError, Log, LogConfig, tile_ids_for_size};
+pub use sequencer::{
+    AppendError, AppendReceipt, LeafIndex, LedgerError, Log, LogConfig, tile_ids_for_size,
+};
 pub use tile::TileId;
 pub use tlog_tiles::Hash;

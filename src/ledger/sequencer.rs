@@ -19,6 +19,7 @@ use super::metrics::Metrics;
 use super::tile::{TILE_HEIGHT, TILE_WIDTH, TileId};
 use crate::store::{BatchWrite, Store, StoreError, TileKey, TreeHead};
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, RwLock};
@@ -87,10 +88,40 @@ pub enum AppendError {
     Commit(String),
 }
 
+/// Entries from one caller, committed contiguously in the same transaction.
 struct Pending {
-    entry: Entry,
+    entries: Vec<Entry>,
     enqueued: Instant,
-    reply: oneshot::Sender<Result<LeafIndex, AppendError>>,
+    reply: oneshot::Sender<Result<Range<LeafIndex>, AppendError>>,
+}
+
+/// Resolves once the entry is durably committed, with its index.
+pub struct AppendReceipt(oneshot::Receiver<Result<Range<LeafIndex>, AppendError>>);
+
+impl AppendReceipt {
+    /// Waits (blocking the thread) for the commit.
+    pub fn wait(self) -> Result<LeafIndex, AppendError> {
+        self.0
+            .blocking_recv()
+            .map_err(|_| AppendError::Closed)?
+            .map(|r| r.start)
+    }
+
+    /// The result if the commit already happened, without waiting.
+    pub fn try_take(&mut self) -> Option<Result<LeafIndex, AppendError>> {
+        match self.0.try_recv() {
+            Ok(r) => Some(r.map(|r| r.start)),
+            Err(oneshot::error::TryRecvError::Empty) => None,
+            Err(oneshot::error::TryRecvError::Closed) => Some(Err(AppendError::Closed)),
+        }
+    }
+
+    pub async fn wait_async(self) -> Result<LeafIndex, AppendError> {
+        self.0
+            .await
+            .map_err(|_| AppendError::Closed)?
+            .map(|r| r.start)
+    }
 }
 
 enum Command {
@@ -265,49 +296,74 @@ impl Log {
             .ok_or(AppendError::Closed)
     }
 
-    /// Puts an entry in the pool without waiting for a place: a full pool is an error.
-    /// The returned receiver resolves once the entry is durably committed.
-    pub fn submit(
+    fn enqueue(
         &self,
-        entry: Entry,
-    ) -> Result<oneshot::Receiver<Result<LeafIndex, AppendError>>, AppendError> {
+        entries: Vec<Entry>,
+        wait_for_place: bool,
+    ) -> Result<oneshot::Receiver<Result<Range<LeafIndex>, AppendError>>, AppendError> {
         let (reply, rx) = oneshot::channel();
         let cmd = Command::Append(Pending {
-            entry,
+            entries,
             enqueued: Instant::now(),
             reply,
         });
-        match self.sender()?.try_send(cmd) {
-            Ok(()) => Ok(rx),
-            Err(TrySendError::Full(_)) => Err(AppendError::PoolFull(self.pool_limit)),
-            Err(TrySendError::Disconnected(_)) => Err(AppendError::Closed),
+        let sender = self.sender()?;
+        if wait_for_place {
+            sender.send(cmd).map_err(|_| AppendError::Closed)?;
+        } else {
+            match sender.try_send(cmd) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => return Err(AppendError::PoolFull(self.pool_limit)),
+                Err(TrySendError::Disconnected(_)) => return Err(AppendError::Closed),
+            }
         }
+        Ok(rx)
+    }
+
+    /// Puts an entry in the pool without waiting for a place: a full pool is an error.
+    /// The receipt resolves once the entry is durably committed.
+    pub fn submit(&self, entry: Entry) -> Result<AppendReceipt, AppendError> {
+        self.enqueue(vec![entry], false).map(AppendReceipt)
     }
 
     /// Like [`Log::submit`] but waits for a place in the pool (for offline bulk tools).
-    pub fn submit_waiting(
-        &self,
-        entry: Entry,
-    ) -> Result<oneshot::Receiver<Result<LeafIndex, AppendError>>, AppendError> {
-        let (reply, rx) = oneshot::channel();
-        let cmd = Command::Append(Pending {
-            entry,
-            enqueued: Instant::now(),
-            reply,
-        });
-        self.sender()?.send(cmd).map_err(|_| AppendError::Closed)?;
-        Ok(rx)
+    pub fn submit_waiting(&self, entry: Entry) -> Result<AppendReceipt, AppendError> {
+        self.enqueue(vec![entry], true).map(AppendReceipt)
     }
 
     /// Appends one entry and waits until it is durable. For async callers.
     pub async fn append(&self, entry: Entry) -> Result<LeafIndex, AppendError> {
-        self.submit(entry)?.await.map_err(|_| AppendError::Closed)?
+        self.submit(entry)?.wait_async().await
     }
 
     /// Appends one entry and waits until it is durable. For threads outside an async runtime.
     pub fn append_blocking(&self, entry: Entry) -> Result<LeafIndex, AppendError> {
-        self.submit_waiting(entry)?
+        self.submit_waiting(entry)?.wait()
+    }
+
+    /// Appends all `entries` at consecutive indexes in one durable transaction, or none of
+    /// them: the unit of bulk issuance. Waits for a place in the pool and for the commit.
+    pub fn append_all_blocking(
+        &self,
+        entries: Vec<Entry>,
+    ) -> Result<Range<LeafIndex>, AppendError> {
+        if entries.is_empty() {
+            let size = self.shared.metrics.tree_size.load(Ordering::Relaxed);
+            return Ok(size..size);
+        }
+        self.enqueue(entries, true)?
             .blocking_recv()
+            .map_err(|_| AppendError::Closed)?
+    }
+
+    /// Async form of [`Log::append_all_blocking`]; a full pool is an error.
+    pub async fn append_all(&self, entries: Vec<Entry>) -> Result<Range<LeafIndex>, AppendError> {
+        if entries.is_empty() {
+            let size = self.shared.metrics.tree_size.load(Ordering::Relaxed);
+            return Ok(size..size);
+        }
+        self.enqueue(entries, false)?
+            .await
             .map_err(|_| AppendError::Closed)?
     }
 
@@ -390,14 +446,19 @@ impl Sequencer {
                 Err(RecvTimeoutError::Disconnected) => break,
             };
             let mut batch = Vec::new();
+            let mut entries = 0;
             let mut checkpoint_waiters = Vec::new();
             let mut next = first;
             while let Some(cmd) = next {
                 match cmd {
-                    Command::Append(p) => batch.push(p),
+                    Command::Append(p) => {
+                        entries += p.entries.len();
+                        batch.push(p);
+                    }
                     Command::Checkpoint(reply) => checkpoint_waiters.push(reply),
                 }
-                if batch.len() >= self.config.max_batch {
+                // A group is never split, so one large group may exceed max_batch.
+                if entries >= self.config.max_batch {
                     break;
                 }
                 next = receiver.try_recv().ok();
@@ -437,15 +498,21 @@ impl Sequencer {
 
     /// Sequences one batch: hash, build tiles and bundles, commit durably, then wake waiters.
     fn sequence(&mut self, batch: Vec<Pending>) {
-        let n = batch.len();
+        let n: usize = batch.iter().map(|p| p.entries.len()).sum();
         match self.commit(&batch) {
             Ok(first) => {
                 let m = &self.shared.metrics;
                 m.batch_size.observe(n as f64);
                 m.tree_size.store(self.head.size, Ordering::Relaxed);
-                for (i, p) in batch.into_iter().enumerate() {
-                    m.append_latency.observe(p.enqueued.elapsed().as_secs_f64());
-                    let _ = p.reply.send(Ok(first + i as u64));
+                let mut next = first;
+                for p in batch {
+                    let latency = p.enqueued.elapsed().as_secs_f64();
+                    for _ in &p.entries {
+                        m.append_latency.observe(latency);
+                    }
+                    let end = next + p.entries.len() as u64;
+                    let _ = p.reply.send(Ok(next..end));
+                    next = end;
                 }
             }
             Err(e) => {
@@ -463,12 +530,13 @@ impl Sequencer {
     fn commit(&mut self, batch: &[Pending]) -> Result<LeafIndex, LedgerError> {
         let old = self.head;
         let tree_err = |e: tlog_tiles::Error| LedgerError::Tree(e.to_string());
-        let mut hashes: HashMap<u64, Hash> = HashMap::with_capacity(batch.len() * 2);
-        let mut leaves = Vec::with_capacity(batch.len());
+        let entries: Vec<&Entry> = batch.iter().flat_map(|p| &p.entries).collect();
+        let mut hashes: HashMap<u64, Hash> = HashMap::with_capacity(entries.len() * 2);
+        let mut leaves = Vec::with_capacity(entries.len());
         let store = self.shared.store.clone();
-        for (i, p) in batch.iter().enumerate() {
+        for (i, entry) in entries.iter().enumerate() {
             let index = old.size + i as u64;
-            let leaf = record_hash(p.entry.as_bytes());
+            let leaf = record_hash(entry.as_bytes());
             let reader = TileHashes::with_overlays(store.as_ref(), &hashes, &self.edge_tiles);
             let stored = stored_hashes_for_record_hash(index, leaf, &reader).map_err(tree_err)?;
             let base = stored_hash_index(0, index);
@@ -477,7 +545,7 @@ impl Sequencer {
             }
             leaves.push((leaf, index));
         }
-        let new_size = old.size + batch.len() as u64;
+        let new_size = old.size + entries.len() as u64;
         let reader = TileHashes::with_overlays(store.as_ref(), &hashes, &self.edge_tiles);
         let root = tlog_tiles::tree_hash(new_size, &reader).map_err(tree_err)?;
 
@@ -491,8 +559,8 @@ impl Sequencer {
         let mut bundle = self.edge_bundle.clone();
         let mut bundle_n = old.size / TILE_WIDTH;
         let mut in_bundle = old.size % TILE_WIDTH;
-        for p in batch {
-            push_to_bundle(&mut bundle, p.entry.as_bytes());
+        for entry in &entries {
+            push_to_bundle(&mut bundle, entry.as_bytes());
             in_bundle += 1;
             if in_bundle == TILE_WIDTH {
                 bundles.push((bundle_n, std::mem::take(&mut bundle)));

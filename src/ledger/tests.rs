@@ -191,7 +191,7 @@ fn incremental_tiles_and_bundles_equal_tiles_built_from_scratch() {
             })
             .collect();
         for rx in rxs {
-            rx.blocking_recv().unwrap().unwrap();
+            rx.wait().unwrap();
         }
     }
     let cp = log.checkpoint_now_blocking().unwrap();
@@ -297,4 +297,41 @@ fn restart_resumes_the_same_tree_and_refuses_a_tampered_edge() {
 fn base64_of(h: &Hash) -> String {
     use base64::Engine as _;
     base64::prelude::BASE64_STANDARD.encode(h.0)
+}
+
+#[test]
+fn append_all_is_contiguous_and_in_order_among_concurrent_appenders() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = temp_log(dir.path());
+    let log = Arc::new(log);
+    let noise: Vec<_> = (0..4)
+        .map(|t| {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for k in 0..300 {
+                    log.append_blocking(Entry::v1(format!("noise {t} {k}").as_bytes()).unwrap())
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut ranges = Vec::new();
+    for g in 0..5 {
+        let group: Vec<Entry> = (0..700)
+            .map(|k| Entry::v1(format!("group {g} item {k}").as_bytes()).unwrap())
+            .collect();
+        let range = log.append_all_blocking(group.clone()).unwrap();
+        assert_eq!(range.end - range.start, 700);
+        ranges.push((range, group));
+    }
+    for n in noise {
+        n.join().unwrap();
+    }
+    log.checkpoint_now_blocking().unwrap();
+    for (range, group) in ranges {
+        for (i, e) in range.zip(group) {
+            assert_eq!(log.entry(i).unwrap().unwrap(), e.as_bytes());
+        }
+    }
+    assert_eq!(log.checkpoint().head.size, 4 * 300 + 5 * 700);
 }

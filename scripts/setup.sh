@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what Tanba's build and tests need on Debian 12 / Ubuntu 24.04, skipping what is
+# already there. Sourced by scripts/demo.sh and scripts/test.sh; safe to run repeatedly.
+set -euo pipefail
+
+# Debian packages: Go and golang.org/x/mod for the reference tlog client in the tests,
+# a C toolchain for crates that build C.
+APT_PACKAGES=(golang-go golang-golang-x-mod-dev gcc pkg-config curl ca-certificates)
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@";
+    elif command -v sudo >/dev/null; then sudo "$@";
+    else echo "need root (or sudo) to run: $*" >&2; return 1; fi
+}
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || true
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
+fi
+
+# Rust: the toolchain from rustup (Debian's cargo is too old for edition 2024).
+if ! command -v cargo >/dev/null; then
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then
+        export PATH="$HOME/.cargo/bin:$PATH"
+    else
+        echo "installing Rust with rustup" >&2
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt >&2
+        export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+fi
