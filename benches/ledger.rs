@@ -151,7 +151,13 @@ fn audit_demo(dir: &DataDir) {
     let verifier = dir.verifier().unwrap();
     let store = dir.open_store().unwrap();
     let start = Instant::now();
-    let report = audit(&StoreSource::new(store.as_ref()), &verifier, &[], &mut |_| {}).unwrap();
+    let report = audit(
+        &StoreSource::new(store.as_ref()),
+        &verifier,
+        &[],
+        &mut |_| {},
+    )
+    .unwrap();
     eprintln!(
         "audit of {} entries and {} tiles passed in {:.2} s",
         report.entries,
@@ -166,10 +172,18 @@ fn audit_demo(dir: &DataDir) {
         std::fs::copy(dir.path.join(f), copy.join(f)).unwrap();
     }
     let flipped = DataDir::open(&copy).unwrap().open_store().unwrap();
-    let mut t = flipped.read_tiles(&[(0, 2024)]).unwrap()[0].clone().unwrap();
+    let mut t = flipped.read_tiles(&[(0, 2024)]).unwrap()[0]
+        .clone()
+        .unwrap();
     t[32 * 100 + 17] ^= 0x08;
     flipped.overwrite_tile_unchecked((0, 2024), &t).unwrap();
-    let err = audit(&StoreSource::new(flipped.as_ref()), &verifier, &[], &mut |_| {}).unwrap_err();
+    let err = audit(
+        &StoreSource::new(flipped.as_ref()),
+        &verifier,
+        &[],
+        &mut |_| {},
+    )
+    .unwrap_err();
     eprintln!("audit after flipping one bit of tile/0/x002/024: {err}");
     drop(flipped);
     let _ = std::fs::remove_dir_all(&copy);

@@ -172,3 +172,42 @@ fn cli_audit_reports_ok_and_failure_with_exit_codes() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_flipped_interior_node_is_named_too() {
+    let (_tmp, dir) = build(3_000);
+    let store = dir.open_store().unwrap();
+    let mut t = store.read_tiles(&[(0, 3)]).unwrap()[0].clone().unwrap();
+    // Past the 256 level-0 hashes: an interior node that only proofs use.
+    let at = 2 + 256 * 32 + 40;
+    t[at] ^= 0x02;
+    store.overwrite_tile_unchecked((0, 3), &t).unwrap();
+    drop(store);
+    match run(&dir, &[]) {
+        Err(AuditError::BadInterior { path }) => assert_eq!(path, "tile/0/003"),
+        other => panic!("expected tile/0/003's interior to be named, got {other:?}"),
+    }
+}
+
+#[test]
+fn inclusion_by_hash_finds_indexed_and_not_yet_indexed_leaves() {
+    let (_tmp, dir) = build(20_000);
+    let log = dir.open_log().unwrap();
+    // Everything is indexed after close; new leaves are found by scanning the tail.
+    let extra = log.append_blocking(Entry::v1(b"fresh").unwrap()).unwrap();
+    log.checkpoint_now_blocking().unwrap();
+    for (i, bytes) in [
+        (17u64, Entry::v1(b"document 17").unwrap()),
+        (extra, Entry::v1(b"fresh").unwrap()),
+    ] {
+        let h = tlog_tiles::record_hash(bytes.as_bytes());
+        let p = log
+            .inclusion_proof_by_hash(&hex::encode(h.0), None)
+            .unwrap();
+        assert_eq!(p.index, i);
+        p.verify(Some(bytes.as_bytes())).unwrap();
+    }
+    assert!(log.store().leaf_index_watermark().unwrap() >= 20_000);
+    log.close();
+    assert_eq!(log.store().leaf_index_watermark().unwrap(), 20_001);
+}

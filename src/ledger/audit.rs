@@ -25,6 +25,8 @@ pub enum AuditError {
     Checkpoint(String),
     #[error("bad tile {path}: hash {position} differs from the one recomputed from the entries")]
     BadTile { path: String, position: u64 },
+    #[error("bad tile {path}: its stored interior nodes do not match its hashes")]
+    BadInterior { path: String },
     #[error("bad entry {index} in {bundle}: {detail}")]
     BadEntry {
         index: u64,
@@ -51,12 +53,18 @@ pub trait TileSource {
     fn checkpoint(&self) -> Result<Vec<u8>, AuditError>;
     /// One tile or entry bundle; an error if it cannot be read.
     fn tile(&self, id: TileId) -> Result<Vec<u8>, AuditError>;
+    /// Damage the source saw beyond what it served (reported if nothing else was wrong).
+    fn extra_finding(&self) -> Option<AuditError> {
+        None
+    }
 }
 
 /// Reads a log straight out of its store (the `--data DIR` form).
 pub struct StoreSource<'a> {
     store: &'a dyn Store,
     size: std::sync::OnceLock<u64>,
+    /// The first stored tile whose interior nodes disagree with its level-0 hashes.
+    bad_interior: std::cell::RefCell<Option<String>>,
 }
 
 impl<'a> StoreSource<'a> {
@@ -64,6 +72,7 @@ impl<'a> StoreSource<'a> {
         Self {
             store,
             size: std::sync::OnceLock::new(),
+            bad_interior: std::cell::RefCell::new(None),
         }
     }
 }
@@ -82,7 +91,26 @@ impl TileSource for StoreSource<'_> {
             })
     }
 
+    fn extra_finding(&self) -> Option<AuditError> {
+        let path = self.bad_interior.borrow().clone()?;
+        Some(AuditError::BadInterior { path })
+    }
+
     fn tile(&self, id: TileId) -> Result<Vec<u8>, AuditError> {
+        // Interior nodes serve proofs but are not part of what C2SP serves: check them here.
+        if let TileId::Hashes { level, n, .. } = id {
+            let raw = self
+                .store
+                .read_tiles(&[(level, n)])
+                .ok()
+                .and_then(|mut v| v.pop().flatten());
+            if let Some(raw) = raw
+                && !super::stored_tile::is_consistent(&raw)
+                && self.bad_interior.borrow().is_none()
+            {
+                *self.bad_interior.borrow_mut() = Some(id.path());
+            }
+        }
         // The store's own tree head bounds what exists; the checkpoint check happens above us.
         let size = *self
             .size
@@ -270,6 +298,9 @@ pub fn audit(
             path: id.path(),
             position,
         });
+    }
+    if let Some(e) = source.extra_finding() {
+        return Err(e);
     }
     Ok(AuditReport {
         checkpoint: latest,

@@ -1,14 +1,15 @@
 //! Reading stored Merkle hashes out of tiles.
 //!
 //! Tiles are the ledger's only hash storage: every stored hash (Go tlog's "stored hash index")
-//! lies in exactly one tile and is recomputed from the level-0 hashes of that tile
-//! (`Tile::hash_at_index`). The sequencer layers two in-memory maps over the store: the hashes
-//! of the batch being sequenced, and the right-edge partial tiles, so appending rarely reads disk.
+//! lies in exactly one tile, kept with its interior nodes (see `stored_tile`). The sequencer
+//! layers two in-memory maps over the store: the hashes of the batch being sequenced, and the
+//! right-edge partial tiles, so appending rarely reads disk.
 
+use super::stored_tile;
 use super::tile::TILE_HEIGHT;
 use crate::store::{Store, TileKey};
 use std::collections::HashMap;
-use tlog_tiles::{Error as TlogError, Hash, HashReader, Tile};
+use tlog_tiles::{Error as TlogError, Hash, HashReader, split_stored_hash_index};
 
 /// A [`HashReader`] over a store's tiles, optionally with in-memory overlays.
 pub struct TileHashes<'a> {
@@ -39,30 +40,38 @@ impl<'a> TileHashes<'a> {
     }
 }
 
+/// Where stored hash `index` lives: tile key, level within the tile, position at that level.
+fn locate(index: u64) -> (TileKey, u8, u64) {
+    let (level, n) = split_stored_hash_index(index);
+    let tile_level = level / TILE_HEIGHT;
+    let k = level % TILE_HEIGHT;
+    let tile_n = n >> (TILE_HEIGHT - k);
+    let pos = n - (tile_n << (TILE_HEIGHT - k));
+    ((tile_level, tile_n), k, pos)
+}
+
 impl HashReader for TileHashes<'_> {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, TlogError> {
         let mut out = vec![Hash([0; 32]); indexes.len()];
-        // (position in `out`, tile, stored index) still to be read from the store.
-        let mut missing: Vec<(usize, Tile, u64)> = Vec::new();
+        // (position in `out`, tile key, level in tile, position) still to be read from the store.
+        let mut missing: Vec<(usize, TileKey, u8, u64)> = Vec::new();
         for (i, &index) in indexes.iter().enumerate() {
             if let Some(h) = self.batch.and_then(|b| b.get(&index)) {
                 out[i] = *h;
                 continue;
             }
-            let tile = Tile::from_index(TILE_HEIGHT, index);
-            let key = (tile.level(), tile.level_index());
+            let (key, k, pos) = locate(index);
             match self.edge.and_then(|e| e.get(&key)) {
-                Some(data) => out[i] = tile.hash_at_index(data, index)?,
-                None => missing.push((i, tile, index)),
+                Some(data) => {
+                    out[i] = stored_tile::node(data, k, pos).ok_or(TlogError::InvalidTile)?
+                }
+                None => missing.push((i, key, k, pos)),
             }
         }
         if missing.is_empty() {
             return Ok(out);
         }
-        let mut keys: Vec<TileKey> = missing
-            .iter()
-            .map(|(_, t, _)| (t.level(), t.level_index()))
-            .collect();
+        let mut keys: Vec<TileKey> = missing.iter().map(|m| m.1).collect();
         keys.sort_unstable();
         keys.dedup();
         let data = self
@@ -70,12 +79,12 @@ impl HashReader for TileHashes<'_> {
             .read_tiles(&keys)
             .map_err(|e| TlogError::InvalidInput(e.to_string()))?;
         let tiles: HashMap<TileKey, Option<Vec<u8>>> = keys.into_iter().zip(data).collect();
-        for (i, tile, index) in missing {
+        for (i, key, k, pos) in missing {
             let data = tiles
-                .get(&(tile.level(), tile.level_index()))
+                .get(&key)
                 .and_then(|d| d.as_deref())
                 .ok_or(TlogError::IndexesNotInTree)?;
-            out[i] = tile.hash_at_index(data, index)?;
+            out[i] = stored_tile::node(data, k, pos).ok_or(TlogError::InvalidTile)?;
         }
         Ok(out)
     }

@@ -14,6 +14,7 @@ mod hashes;
 pub mod metrics;
 pub mod proof;
 mod sequencer;
+mod stored_tile;
 #[cfg(test)]
 mod tests;
 pub mod tile;

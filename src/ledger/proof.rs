@@ -141,11 +141,21 @@ impl Log {
         size: Option<u64>,
     ) -> Result<InclusionProof, ProofError> {
         let h = parse_hash(hash, "hash")?;
-        let index = self
-            .store()
-            .find_leaf(&h)
-            .map_err(storage)?
-            .filter(|i| *i < self.checkpoint().head.size)
+        let published = self.checkpoint().head.size;
+        let index = match self.store().find_leaf(&h).map_err(storage)? {
+            Some(i) => Some(i),
+            None => {
+                // Not indexed yet: scan the tail the indexer has not reached.
+                let from = self.store().leaf_index_watermark().map_err(storage)?;
+                super::sequencer::leaf_hashes(self.store(), from.min(published), published)
+                    .map_err(ProofError::Storage)?
+                    .iter()
+                    .position(|l| *l == h)
+                    .map(|p| from + p as u64)
+            }
+        };
+        let index = index
+            .filter(|i| *i < published)
             .ok_or_else(|| ProofError::UnknownLeaf(b64(&h)))?;
         self.inclusion_proof(index, size)
     }
@@ -248,18 +258,19 @@ pub fn read_tile(
     match id {
         TileId::Hashes { level, n, .. } => {
             let data = store.read_tiles(&[(level, n)]).map_err(storage)?;
-            let Some(Some(mut data)) = data.into_iter().next() else {
+            let Some(Some(data)) = data.into_iter().next() else {
                 return Ok(None);
             };
-            if (data.len() as u64) < want * 32 {
+            let level0 = super::stored_tile::level0(&data)
+                .ok_or_else(|| ProofError::Storage(format!("{} is stored malformed", id.path())))?;
+            if (level0.len() as u64) < want * 32 {
                 return Err(ProofError::Storage(format!(
                     "{} is stored with only {} hashes",
                     id.path(),
-                    data.len() / 32
+                    level0.len() / 32
                 )));
             }
-            data.truncate(want as usize * 32);
-            Ok(Some(data))
+            Ok(Some(level0[..want as usize * 32].to_vec()))
         }
         TileId::Entries { n, .. } => {
             let Some(data) = store.read_bundle(n).map_err(storage)? else {

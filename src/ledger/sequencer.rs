@@ -20,7 +20,7 @@ use super::tile::{TILE_HEIGHT, TILE_WIDTH, TileId};
 use crate::store::{BatchWrite, Store, StoreError, TileKey, TreeHead};
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
@@ -138,6 +138,8 @@ pub(crate) struct Shared {
     /// compare-and-swap succeeded; read by every request that serves the log.
     pub(crate) published: RwLock<Arc<SignedCheckpoint>>,
     pub(crate) metrics: Metrics,
+    /// Set by `Log::close` after the sequencer has stopped; the indexer then catches up, exits.
+    closing: AtomicBool,
 }
 
 /// An open, append-only Merkle log.
@@ -147,6 +149,7 @@ pub struct Log {
     sender: RwLock<Option<SyncSender<Command>>>,
     pool_limit: usize,
     sequencer: Mutex<Option<JoinHandle<()>>>,
+    indexer: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// The sequencer's private state: owned by its thread, never shared.
@@ -229,11 +232,17 @@ impl Log {
             let data = store.read_tiles(&[key])?.pop().flatten().ok_or_else(|| {
                 LedgerError::Inconsistent(format!("edge tile {key:?} is missing"))
             })?;
-            if data.len() as u64 != width * 32 {
+            let stored = super::stored_tile::width(&data);
+            if stored != Some(width as usize) {
                 return Err(LedgerError::Inconsistent(format!(
-                    "edge tile {key:?} holds {} bytes, expected {}",
-                    data.len(),
-                    width * 32
+                    "edge tile {key:?} holds {stored:?} hashes, expected {width}"
+                )));
+            }
+            // The root check above read interior nodes; make sure they match the hashes
+            // this tile serves (a few hundred SHA-256 per level, still O(log n)).
+            if !super::stored_tile::is_consistent(&data) {
+                return Err(LedgerError::Inconsistent(format!(
+                    "edge tile {key:?}: its interior nodes do not match its hashes; the store was modified or corrupted"
                 )));
             }
             edge_tiles.insert(key, data);
@@ -265,6 +274,7 @@ impl Log {
             verifier,
             published: RwLock::new(Arc::new(published)),
             metrics,
+            closing: AtomicBool::new(false),
         });
         let (sender, receiver) = sync_channel(config.pool_limit);
         let pool_limit = config.pool_limit;
@@ -280,11 +290,17 @@ impl Log {
             .name("tanba-sequencer".into())
             .spawn(move || sequencer.run(receiver))
             .map_err(|e| LedgerError::Inconsistent(format!("cannot start sequencer: {e}")))?;
+        let indexer_shared = shared.clone();
+        let indexer = std::thread::Builder::new()
+            .name("tanba-indexer".into())
+            .spawn(move || run_indexer(indexer_shared))
+            .map_err(|e| LedgerError::Inconsistent(format!("cannot start indexer: {e}")))?;
         Ok(Self {
             shared,
             sender: RwLock::new(Some(sender)),
             pool_limit,
             sequencer: Mutex::new(Some(handle)),
+            indexer: Mutex::new(Some(indexer)),
         })
     }
 
@@ -397,6 +413,10 @@ impl Log {
             s.take();
         }
         if let Some(handle) = self.sequencer.lock().ok().and_then(|mut h| h.take()) {
+            let _ = handle.join();
+        }
+        self.shared.closing.store(true, Ordering::Release);
+        if let Some(handle) = self.indexer.lock().ok().and_then(|mut h| h.take()) {
             let _ = handle.join();
         }
     }
@@ -532,7 +552,6 @@ impl Sequencer {
         let tree_err = |e: tlog_tiles::Error| LedgerError::Tree(e.to_string());
         let entries: Vec<&Entry> = batch.iter().flat_map(|p| &p.entries).collect();
         let mut hashes: HashMap<u64, Hash> = HashMap::with_capacity(entries.len() * 2);
-        let mut leaves = Vec::with_capacity(entries.len());
         let store = self.shared.store.clone();
         for (i, entry) in entries.iter().enumerate() {
             let index = old.size + i as u64;
@@ -543,7 +562,6 @@ impl Sequencer {
             for (k, h) in stored.into_iter().enumerate() {
                 hashes.insert(base + k as u64, h);
             }
-            leaves.push((leaf, index));
         }
         let new_size = old.size + entries.len() as u64;
         let reader = TileHashes::with_overlays(store.as_ref(), &hashes, &self.edge_tiles);
@@ -551,8 +569,11 @@ impl Sequencer {
 
         let mut tiles = Vec::new();
         for tile in Tile::new_tiles(TILE_HEIGHT, old.size, new_size) {
-            let data = tile.read_data(&reader).map_err(tree_err)?;
-            tiles.push(((tile.level(), tile.level_index()), data));
+            let level0 = tile.read_data(&reader).map_err(tree_err)?;
+            tiles.push((
+                (tile.level(), tile.level_index()),
+                super::stored_tile::encode(&level0),
+            ));
         }
 
         let mut bundles = Vec::new();
@@ -576,17 +597,13 @@ impl Sequencer {
             size: new_size,
             root,
         };
-        let write = BatchWrite {
-            tiles,
-            bundles,
-            leaves,
-        };
+        let write = BatchWrite { tiles, bundles };
         // Remember which tiles stay partial before the write consumes them.
         let edge_updates: Vec<(TileKey, Option<Vec<u8>>)> = write
             .tiles
             .iter()
             .map(|(k, d)| {
-                let partial = (d.len() as u64) < TILE_WIDTH * 32;
+                let partial = super::stored_tile::width(d) != Some(TILE_WIDTH as usize);
                 (*k, partial.then(|| d.clone()))
             })
             .collect();
@@ -652,6 +669,76 @@ impl Sequencer {
         self.shared.metrics.checkpoint_published(new.size);
         Ok(signed)
     }
+}
+
+/// Leaves indexed per transaction at most, and the backlog that triggers indexing at once.
+const INDEX_CHUNK_MAX: u64 = 65_536;
+const INDEX_CHUNK_MIN: u64 = 8_192;
+
+/// The leaf-hash indexer: keeps the store's hash → index map behind the committed tree, in
+/// large sorted batches, off the append path. Lookups scan the small unindexed tail, so a
+/// lagging index never gives a wrong answer, only a slower one.
+fn run_indexer(shared: Arc<Shared>) {
+    let mut last = Instant::now();
+    loop {
+        let closing = shared.closing.load(Ordering::Acquire);
+        let size = shared.metrics.tree_size.load(Ordering::Acquire);
+        let from = match shared.store.leaf_index_watermark() {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(error = %e, "leaf index unreadable");
+                if closing {
+                    return;
+                }
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
+        let pending = size.saturating_sub(from);
+        let due = pending >= INDEX_CHUNK_MIN
+            || (pending > 0 && (closing || last.elapsed() >= Duration::from_secs(1)));
+        if due {
+            let end = size.min(from + INDEX_CHUNK_MAX);
+            if let Err(e) = index_range(shared.store.as_ref(), from, end) {
+                tracing::error!(error = %e, from, end, "leaf index not updated");
+                if closing {
+                    return;
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            last = Instant::now();
+            continue;
+        }
+        if closing {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The level-0 hashes of leaves `from..end`, read from the stored tiles.
+pub(crate) fn leaf_hashes(store: &dyn Store, from: u64, end: u64) -> Result<Vec<Hash>, String> {
+    if from >= end {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<TileKey> = (from / TILE_WIDTH..=(end - 1) / TILE_WIDTH)
+        .map(|n| (0, n))
+        .collect();
+    let tiles = store.read_tiles(&keys).map_err(|e| e.to_string())?;
+    (from..end)
+        .map(|i| {
+            let tile = tiles[(i / TILE_WIDTH - from / TILE_WIDTH) as usize]
+                .as_deref()
+                .ok_or_else(|| format!("level-0 tile {} is missing", i / TILE_WIDTH))?;
+            super::stored_tile::node(tile, 0, i % TILE_WIDTH)
+                .ok_or_else(|| format!("leaf {i} is missing from its tile"))
+        })
+        .collect()
+}
+
+fn index_range(store: &dyn Store, from: u64, end: u64) -> Result<(), String> {
+    let hashes = leaf_hashes(store, from, end)?;
+    store.index_leaves(from, &hashes).map_err(|e| e.to_string())
 }
 
 /// Recomputes the tiles a tree of `size` needs from scratch; used by tests to check the

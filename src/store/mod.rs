@@ -2,9 +2,10 @@
 //!
 //! The ledger keeps its whole state as C2SP tiles: hash tiles (every stored hash of the Merkle
 //! tree can be recomputed from the level-0 hashes of the tile that holds it) and entry bundles.
-//! Beside them the store keeps the tree head the tiles describe, a leaf-hash index for proof
-//! look-ups, and the signed checkpoints: the latest one, replaced only by compare-and-swap, and
-//! every one ever published.
+//! Beside them the store keeps the tree head the tiles describe, the signed checkpoints (the
+//! latest one, replaced only by compare-and-swap, and every one ever published), and a
+//! leaf-hash index for proof look-ups. The index is derived data: it is written behind a
+//! watermark, apart from the append path, and can always be rebuilt from the level-0 tiles.
 //!
 //! The trait is synchronous and speaks in whole batches so that a PostgreSQL implementation can
 //! map each method to one statement or one transaction; callers never see a database type.
@@ -41,8 +42,6 @@ pub struct BatchWrite {
     pub tiles: Vec<(TileKey, Vec<u8>)>,
     /// Entry bundles with their new (possibly still partial) contents.
     pub bundles: Vec<(u64, Vec<u8>)>,
-    /// Leaf hash → index, for inclusion proofs by hash. The first index of a hash wins.
-    pub leaves: Vec<(Hash, u64)>,
 }
 
 /// Errors of the persistence layer. The message says what failed; the ledger adds context.
@@ -71,8 +70,16 @@ pub trait Store: Send + Sync {
     /// The entry bundle `n`, full or the widest partial written so far.
     fn read_bundle(&self, n: u64) -> Result<Option<Vec<u8>>, StoreError>;
 
-    /// The first index whose leaf hash is `hash`.
+    /// The first index whose leaf hash is `hash`, among indexes below the watermark.
     fn find_leaf(&self, hash: &Hash) -> Result<Option<u64>, StoreError>;
+
+    /// Leaves `0..watermark` are in the leaf-hash index.
+    fn leaf_index_watermark(&self) -> Result<u64, StoreError>;
+
+    /// Indexes `leaves[i]` as leaf `from + i` (the first index of a hash wins) and moves the
+    /// watermark to `from + leaves.len()`, atomically; fails with [`StoreError::Conflict`] if
+    /// the watermark is not `from`.
+    fn index_leaves(&self, from: u64, leaves: &[Hash]) -> Result<(), StoreError>;
 
     /// Writes a batch and moves the head from `old` to `new`, atomically and durably.
     /// Fails with [`StoreError::Conflict`] without writing anything if the head is not `old`.

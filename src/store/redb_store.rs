@@ -3,9 +3,13 @@
 //! Tables:
 //! - `tiles`       (level, n) → hash tile bytes (32-byte hashes, partial tiles rewritten as they grow)
 //! - `bundles`     n → entry bundle bytes (uint16-length-prefixed entries)
-//! - `leaves`      leaf hash → first index
 //! - `meta`        "head" → size (u64 BE) ‖ root; "checkpoint" → latest signed note
 //! - `checkpoints` tree size → signed note, every checkpoint ever published
+//!
+//! The leaf-hash index lives in a second file, `<name>-leaves.redb`: its random-key inserts
+//! would otherwise dirty a page per entry inside every append transaction. It has its own
+//! write lock and fsync, and a watermark (`meta` → "watermark") committed with each batch.
+//! - `leaves`      leaf hash → first index
 
 use super::{BatchWrite, Store, StoreError, TileKey, TreeHead};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -24,8 +28,12 @@ const CHECKPOINT_KEY: &str = "checkpoint";
 /// The `redb` implementation of [`Store`].
 pub struct RedbStore {
     db: Database,
+    index: Database,
     path: PathBuf,
+    index_path: PathBuf,
 }
+
+const WATERMARK_KEY: &str = "watermark";
 
 fn io<E: std::fmt::Display>(e: E) -> StoreError {
     StoreError::Io(e.to_string())
@@ -63,27 +71,43 @@ impl RedbStore {
             path: path.display().to_string(),
             reason,
         };
-        let db = Database::builder()
-            .set_cache_size(256 << 20)
-            .create(path)
-            .map_err(|e| match e {
-                redb::DatabaseError::DatabaseAlreadyOpen => {
-                    open_err("another tanba process has this ledger open".into())
-                }
-                other => open_err(other.to_string()),
-            })?;
+        let create = |p: &Path, cache: usize| {
+            Database::builder()
+                .set_cache_size(cache)
+                .create(p)
+                .map_err(|e| match e {
+                    redb::DatabaseError::DatabaseAlreadyOpen => {
+                        open_err("another tanba process has this ledger open".into())
+                    }
+                    other => open_err(other.to_string()),
+                })
+        };
+        let db = create(path, 256 << 20)?;
         let txn = db.begin_write().map_err(io)?;
         {
             txn.open_table(TILES).map_err(io)?;
             txn.open_table(BUNDLES).map_err(io)?;
-            txn.open_table(LEAVES).map_err(io)?;
             txn.open_table(META).map_err(io)?;
             txn.open_table(CHECKPOINTS).map_err(io)?;
         }
         txn.commit().map_err(io)?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("ledger");
+        let index_path = path.with_file_name(format!("{stem}-leaves.redb"));
+        let index = create(&index_path, 64 << 20)?;
+        let txn = index.begin_write().map_err(io)?;
+        {
+            txn.open_table(LEAVES).map_err(io)?;
+            txn.open_table(META).map_err(io)?;
+        }
+        txn.commit().map_err(io)?;
         Ok(Self {
             db,
+            index,
             path: path.to_path_buf(),
+            index_path,
         })
     }
 
@@ -134,9 +158,55 @@ impl Store for RedbStore {
     }
 
     fn find_leaf(&self, hash: &Hash) -> Result<Option<u64>, StoreError> {
-        let txn = self.db.begin_read().map_err(io)?;
+        let txn = self.index.begin_read().map_err(io)?;
         let leaves = txn.open_table(LEAVES).map_err(io)?;
         Ok(leaves.get(hash.0).map_err(io)?.map(|v| v.value()))
+    }
+
+    fn leaf_index_watermark(&self) -> Result<u64, StoreError> {
+        let txn = self.index.begin_read().map_err(io)?;
+        let meta = txn.open_table(META).map_err(io)?;
+        match meta.get(WATERMARK_KEY).map_err(io)? {
+            Some(v) => {
+                let b: [u8; 8] = v.value().try_into().map_err(|_| {
+                    StoreError::Corrupt("leaf index watermark is not 8 bytes".into())
+                })?;
+                Ok(u64::from_be_bytes(b))
+            }
+            None => Ok(0),
+        }
+    }
+
+    fn index_leaves(&self, from: u64, leaves: &[Hash]) -> Result<(), StoreError> {
+        let current = self.leaf_index_watermark()?;
+        let txn = self.index.begin_write().map_err(io)?;
+        {
+            // Only the indexer writes here; re-check inside the transaction anyway.
+            let mut meta = txn.open_table(META).map_err(io)?;
+            let inside = match meta.get(WATERMARK_KEY).map_err(io)? {
+                Some(v) => u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])),
+                None => 0,
+            };
+            if inside != from || current != from {
+                return Err(StoreError::Conflict {
+                    expected: format!("leaf index watermark {from}"),
+                    found: format!("{inside}"),
+                });
+            }
+            // Sorted inserts touch each B-tree page once per batch.
+            let mut sorted: Vec<(&Hash, u64)> = leaves.iter().zip(from..).collect();
+            sorted.sort_unstable_by(|a, b| a.0.0.cmp(&b.0.0).then(a.1.cmp(&b.1)));
+            let mut table = txn.open_table(LEAVES).map_err(io)?;
+            for (hash, index) in sorted {
+                if table.get(hash.0).map_err(io)?.is_none() {
+                    table.insert(hash.0, index).map_err(io)?;
+                }
+            }
+            let end = from + leaves.len() as u64;
+            meta.insert(WATERMARK_KEY, end.to_be_bytes().as_slice())
+                .map_err(io)?;
+        }
+        txn.commit().map_err(io)
     }
 
     fn commit_batch(
@@ -166,12 +236,6 @@ impl Store for RedbStore {
             let mut bundles = txn.open_table(BUNDLES).map_err(io)?;
             for (n, data) in &batch.bundles {
                 bundles.insert(*n, data.as_slice()).map_err(io)?;
-            }
-            let mut leaves = txn.open_table(LEAVES).map_err(io)?;
-            for (hash, index) in &batch.leaves {
-                if leaves.get(hash.0).map_err(io)?.is_none() {
-                    leaves.insert(hash.0, *index).map_err(io)?;
-                }
             }
             meta.insert(HEAD_KEY, encode_head(&new).as_slice())
                 .map_err(io)?;
@@ -225,6 +289,8 @@ impl Store for RedbStore {
     }
 
     fn disk_bytes(&self) -> Result<u64, StoreError> {
-        Ok(std::fs::metadata(&self.path).map_err(io)?.len())
+        let main = std::fs::metadata(&self.path).map_err(io)?.len();
+        let index = std::fs::metadata(&self.index_path).map_err(io)?.len();
+        Ok(main + index)
     }
 }
