@@ -37,7 +37,7 @@ pub fn encode(level0: &[u8]) -> Vec<u8> {
 /// The tile's width, if the stored bytes are long enough to hold what it claims.
 pub fn width(data: &[u8]) -> Option<usize> {
     let w = usize::from(u16::from_be_bytes([*data.first()?, *data.get(1)?]));
-    (w >= 1 && w <= 256 && data.len() >= 2 + 32 * w).then_some(w)
+    ((1..=256).contains(&w) && data.len() >= 2 + 32 * w).then_some(w)
 }
 
 /// The level-0 hashes: the bytes C2SP serves for this tile.
