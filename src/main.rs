@@ -153,6 +153,7 @@ fn serve(data: &Path, listen: &str) -> Result<ExitCode> {
         .context("starting the async runtime")?;
     let state = tanba::http::AppState { log: log.clone() };
     rt.block_on(async {
+        let shutdown = tanba::http::shutdown_signal().context("installing signal handlers")?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -173,7 +174,7 @@ fn serve(data: &Path, listen: &str) -> Result<ExitCode> {
         println!("  http://{addr}/ledger/proof/inclusion?index=0");
         println!("  http://{addr}/healthz  http://{addr}/metrics");
         std::io::stdout().flush().ok();
-        tanba::http::serve(listener, state).await?;
+        tanba::http::serve(listener, state, shutdown).await?;
         anyhow::Ok(())
     })?;
     // Commit whatever is still in the pool and sign the final checkpoint.

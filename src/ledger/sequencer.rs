@@ -417,6 +417,7 @@ impl Log {
         }
         self.shared.closing.store(true, Ordering::Release);
         if let Some(handle) = self.indexer.lock().ok().and_then(|mut h| h.take()) {
+            handle.thread().unpark();
             let _ = handle.join();
         }
     }
@@ -672,8 +673,10 @@ impl Sequencer {
 }
 
 /// Leaves indexed per transaction at most, and the backlog that triggers indexing at once.
-const INDEX_CHUNK_MAX: u64 = 65_536;
-const INDEX_CHUNK_MIN: u64 = 8_192;
+/// Larger sorted chunks touch each B-tree page of the index once per chunk; the bound keeps
+/// the unindexed tail that a look-up by hash may have to scan to a few MB.
+const INDEX_CHUNK_MAX: u64 = 262_144;
+const INDEX_CHUNK_MIN: u64 = 65_536;
 
 /// The leaf-hash indexer: keeps the store's hash → index map behind the committed tree, in
 /// large sorted batches, off the append path. Lookups scan the small unindexed tail, so a
@@ -712,7 +715,8 @@ fn run_indexer(shared: Arc<Shared>) {
         if closing {
             return;
         }
-        std::thread::sleep(Duration::from_millis(50));
+        // `Log::close` unparks this thread, so shutdown never waits out the poll interval.
+        std::thread::park_timeout(Duration::from_millis(50));
     }
 }
 
