@@ -1,0 +1,343 @@
+//! What an issuer signs and what the ledger keeps.
+//!
+//! A credential's **header** names the document (id, version, kind), its issuer (BIN and key id)
+//! and its dates, and commits to every personal claim only through salted digests. The issuer
+//! signs the header's RFC 8785 canonical bytes. The **ledger entry** is that signed header and
+//! nothing more, so the public log holds no name, no IIN, no grade — yet anyone holding the
+//! disclosures can prove them against it.
+//!
+//! ```text
+//! ledger entry payload (after the ledger's version byte) = RFC 8785 JSON:
+//! {"event":"credential.issue","header":{…},"sig":"<base64url Ed25519 over canonical(header)>"}
+//! ```
+
+use super::canonical;
+use super::disclosure::{Disclosure, DisclosureError};
+use super::ids::Bin;
+use super::issuer_key::{IssuerPublicKey, IssuerSigningKey, KeyError};
+use rand_core::RngCore as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Random 128-bit credential identifier, lowercase hex.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CredentialId([u8; 16]);
+
+impl CredentialId {
+    pub fn random() -> Self {
+        let mut b = [0u8; 16];
+        rand_core::OsRng.fill_bytes(&mut b);
+        Self(b)
+    }
+
+    pub fn parse(s: &str) -> Result<Self, RecordError> {
+        let bytes = hex::decode(s.trim())
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .ok_or_else(|| RecordError::BadId(s.chars().take(40).collect()))?;
+        Ok(Self(bytes))
+    }
+}
+
+impl fmt::Display for CredentialId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for CredentialId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CredentialId({self})")
+    }
+}
+
+impl Serialize for CredentialId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for CredentialId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        CredentialId::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The document kinds Tanba issues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentKind {
+    Attestat,
+    Diploma,
+    Guardianship,
+}
+
+/// The signed, public part of a credential: identifiers, dates and claim digests only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialHeader {
+    /// Format version of this header.
+    pub v: u8,
+    pub id: CredentialId,
+    /// 1 for the original; each correction is a new version that supersedes the previous one.
+    pub version: u32,
+    pub kind: DocumentKind,
+    /// The issuing organisation's BIN (public: it identifies a school, not a person).
+    pub issuer: String,
+    /// Which of the issuer's registered keys signed.
+    pub key_id: String,
+    /// Date of issue, `YYYY-MM-DD`.
+    pub issued_on: String,
+    /// Digest algorithm of the disclosures (SD-JWT's `_sd_alg`).
+    pub sd_alg: String,
+    /// Sorted base64url SHA-256 digests of the claim disclosures.
+    pub digests: Vec<String>,
+}
+
+/// A header with the issuer's signature over its canonical bytes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignedHeader {
+    pub header: CredentialHeader,
+    pub sig: String,
+}
+
+/// What issuance produces: the signed header for the ledger, the disclosures for the holder.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub signed: SignedHeader,
+    pub disclosures: Vec<Disclosure>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("credential id {0:?} is not 32 hex digits")]
+    BadId(String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Disclosure(#[from] DisclosureError),
+    #[error(transparent)]
+    Canonical(#[from] canonical::CanonicalError),
+    #[error("header was signed with key {signed} but verified against key {given}")]
+    WrongKey { signed: String, given: String },
+    #[error("ledger entry is not a credential event: {0}")]
+    NotAnEntry(String),
+}
+
+/// Parameters of one issuance, apart from the claims.
+pub struct IssueParams<'a> {
+    pub id: CredentialId,
+    pub version: u32,
+    pub kind: DocumentKind,
+    pub issuer: &'a Bin,
+    pub key: &'a IssuerSigningKey,
+    pub issued_on: &'a str,
+}
+
+/// Commits to every claim with a fresh salt and signs the header.
+pub fn issue(p: &IssueParams<'_>, claims: &Map<String, Value>) -> Result<Issued, RecordError> {
+    let disclosures: Vec<Disclosure> = claims
+        .iter()
+        .map(|(name, value)| Disclosure::new(name, value.clone()))
+        .collect();
+    let mut digests: Vec<String> = disclosures.iter().map(Disclosure::digest).collect();
+    digests.sort();
+    let header = CredentialHeader {
+        v: 1,
+        id: p.id,
+        version: p.version,
+        kind: p.kind,
+        issuer: p.issuer.to_string(),
+        key_id: p.key.public().key_id(),
+        issued_on: p.issued_on.to_string(),
+        sd_alg: "sha-256".into(),
+        digests,
+    };
+    let sig = p.key.sign(&canonical::to_vec(&header)?);
+    Ok(Issued {
+        signed: SignedHeader { header, sig },
+        disclosures,
+    })
+}
+
+impl SignedHeader {
+    /// Checks the issuer signature with `key` (which must be the key the header names).
+    pub fn verify_signature(&self, key: &IssuerPublicKey) -> Result<(), RecordError> {
+        if key.key_id() != self.header.key_id {
+            return Err(RecordError::WrongKey {
+                signed: self.header.key_id.clone(),
+                given: key.key_id(),
+            });
+        }
+        key.verify(&canonical::to_vec(&self.header)?, &self.sig)?;
+        Ok(())
+    }
+
+    /// Checks that each presented disclosure is committed to, once, and returns the claims.
+    pub fn disclosed_claims(
+        &self,
+        disclosures: &[Disclosure],
+    ) -> Result<Map<String, Value>, RecordError> {
+        let committed: BTreeSet<&str> = self.header.digests.iter().map(String::as_str).collect();
+        let mut out = Map::new();
+        for d in disclosures {
+            if !committed.contains(d.digest().as_str()) {
+                return Err(DisclosureError::NotCommitted(d.name().to_string()).into());
+            }
+            if out
+                .insert(d.name().to_string(), d.value().clone())
+                .is_some()
+            {
+                return Err(DisclosureError::Duplicate(d.name().to_string()).into());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ledger entry payload for this issuance (RFC 8785 JSON).
+    pub fn ledger_payload(&self) -> Result<Vec<u8>, RecordError> {
+        #[derive(Serialize)]
+        struct Event<'a> {
+            event: &'static str,
+            header: &'a CredentialHeader,
+            sig: &'a str,
+        }
+        Ok(canonical::to_vec(&Event {
+            event: "credential.issue",
+            header: &self.header,
+            sig: &self.sig,
+        })?)
+    }
+
+    /// Reads a ledger entry payload written by [`SignedHeader::ledger_payload`].
+    pub fn from_ledger_payload(payload: &[u8]) -> Result<Self, RecordError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Event {
+            event: String,
+            header: CredentialHeader,
+            sig: String,
+        }
+        let e: Event =
+            serde_json::from_slice(payload).map_err(|e| RecordError::NotAnEntry(e.to_string()))?;
+        if e.event != "credential.issue" {
+            return Err(RecordError::NotAnEntry(format!("event {:?}", e.event)));
+        }
+        Ok(Self {
+            header: e.header,
+            sig: e.sig,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::ids::Iin;
+    use serde_json::json;
+
+    fn claims() -> Map<String, Value> {
+        let iin = Iin::parse("iin", "050415501234").unwrap();
+        json!({
+            "holder_name": "Әсел Нұрланқызы Жұмабаева",
+            "holder_iin": iin.to_string(),
+            "school": "№ 25 мектеп-гимназиясы",
+            "grades": {"Қазақ тілі": 5, "Математика": 4},
+            "honours": "Алтын белгі",
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    fn issue_one(key: &IssuerSigningKey) -> Issued {
+        let bin = Bin::parse("issuer", "970940001239").unwrap();
+        issue(
+            &IssueParams {
+                id: CredentialId::random(),
+                version: 1,
+                kind: DocumentKind::Attestat,
+                issuer: &bin,
+                key,
+                issued_on: "2026-06-20",
+            },
+            &claims(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn signed_header_verifies_and_discloses_any_subset() {
+        let key = IssuerSigningKey::generate();
+        let issued = issue_one(&key);
+        issued.signed.verify_signature(&key.public()).unwrap();
+        let all = issued.signed.disclosed_claims(&issued.disclosures).unwrap();
+        assert_eq!(all, claims());
+        // Hide the grades and the IIN: the rest still checks.
+        let subset: Vec<Disclosure> = issued
+            .disclosures
+            .iter()
+            .filter(|d| d.name() != "grades" && d.name() != "holder_iin")
+            .cloned()
+            .collect();
+        let shown = issued.signed.disclosed_claims(&subset).unwrap();
+        assert_eq!(shown.len(), 3);
+        assert!(!shown.contains_key("grades"));
+    }
+
+    #[test]
+    fn forged_claims_signatures_and_keys_are_rejected() {
+        let key = IssuerSigningKey::generate();
+        let issued = issue_one(&key);
+        // A changed value under the same salt no longer matches any digest.
+        let d = &issued.disclosures[0];
+        let forged = Disclosure::with_salt(d.salt(), d.name(), json!("Someone Else"));
+        assert!(matches!(
+            issued.signed.disclosed_claims(&[forged]),
+            Err(RecordError::Disclosure(DisclosureError::NotCommitted(_)))
+        ));
+        let twice = vec![issued.disclosures[1].clone(), issued.disclosures[1].clone()];
+        assert!(issued.signed.disclosed_claims(&twice).is_err());
+        // Any change to the header breaks the signature.
+        let mut tampered = issued.signed.clone();
+        tampered.header.issued_on = "2026-06-21".into();
+        assert!(tampered.verify_signature(&key.public()).is_err());
+        let mut tampered = issued.signed.clone();
+        tampered.header.digests.pop();
+        assert!(tampered.verify_signature(&key.public()).is_err());
+        // Another key, even under the same key id claim, fails.
+        let other = IssuerSigningKey::generate();
+        assert!(matches!(
+            issued.signed.verify_signature(&other.public()),
+            Err(RecordError::WrongKey { .. })
+        ));
+    }
+
+    #[test]
+    fn ledger_entry_holds_no_personal_data_and_round_trips() {
+        let key = IssuerSigningKey::generate();
+        let issued = issue_one(&key);
+        let payload = issued.signed.ledger_payload().unwrap();
+        let text = String::from_utf8(payload.clone()).unwrap();
+        for secret in [
+            "Әсел",
+            "Жұмабаева",
+            "050415501234",
+            "Алтын",
+            "Математика",
+            "мектеп",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} leaked into the ledger entry"
+            );
+        }
+        assert!(text.starts_with("{\"event\":\"credential.issue\""));
+        let back = SignedHeader::from_ledger_payload(&payload).unwrap();
+        assert_eq!(back, issued.signed);
+        back.verify_signature(&key.public()).unwrap();
+        assert!(SignedHeader::from_ledger_payload(b"{\"event\":\"other\"}").is_err());
+    }
+}
