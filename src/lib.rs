@@ -8,4 +8,5 @@ pub mod credential;
 pub mod data_dir;
 pub mod http;
 pub mod ledger;
+pub mod registry;
 pub mod store;
