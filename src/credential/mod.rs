@@ -9,4 +9,5 @@ pub mod canonical;
 pub mod disclosure;
 pub mod ids;
 pub mod issuer_key;
+pub mod kinds;
 pub mod record;
