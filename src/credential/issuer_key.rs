@@ -41,7 +41,12 @@ impl IssuerSigningKey {
 
     /// base64url Ed25519 signature of `msg`.
     pub fn sign(&self, msg: &[u8]) -> String {
-        B64URL.encode(self.0.sign(msg).to_bytes())
+        B64URL.encode(self.sign_raw(msg))
+    }
+
+    /// Raw 64-byte Ed25519 signature of `msg` (for COSE).
+    pub fn sign_raw(&self, msg: &[u8]) -> [u8; 64] {
+        self.0.sign(msg).to_bytes()
     }
 }
 
@@ -77,11 +82,15 @@ impl IssuerPublicKey {
     /// Verifies a base64url signature (strict RFC 8032 verification: no malleable signatures,
     /// no small-order keys).
     pub fn verify(&self, msg: &[u8], sig_b64: &str) -> Result<(), KeyError> {
-        let sig: [u8; 64] = B64URL
+        let sig = B64URL
             .decode(sig_b64.trim())
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or(KeyError::BadSignatureEncoding)?;
+            .map_err(|_| KeyError::BadSignatureEncoding)?;
+        self.verify_raw(msg, &sig)
+    }
+
+    /// Verifies a raw 64-byte signature, strictly.
+    pub fn verify_raw(&self, msg: &[u8], sig: &[u8]) -> Result<(), KeyError> {
+        let sig: [u8; 64] = sig.try_into().map_err(|_| KeyError::BadSignatureEncoding)?;
         let sig = ed25519_dalek::Signature::from_bytes(&sig);
         self.0
             .verify_strict(msg, &sig)

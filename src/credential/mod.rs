@@ -10,4 +10,5 @@ pub mod disclosure;
 pub mod ids;
 pub mod issuer_key;
 pub mod kinds;
+pub mod qr;
 pub mod record;

@@ -32,6 +32,14 @@ impl CredentialId {
         Self(b)
     }
 
+    pub fn from_bytes(b: [u8; 16]) -> Self {
+        Self(b)
+    }
+
+    pub fn to_bytes(&self) -> [u8; 16] {
+        self.0
+    }
+
     pub fn parse(s: &str) -> Result<Self, RecordError> {
         let bytes = hex::decode(s.trim())
             .ok()
