@@ -12,3 +12,4 @@ pub mod issuer_key;
 pub mod kinds;
 pub mod qr;
 pub mod record;
+pub mod vc;
