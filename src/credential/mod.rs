@@ -12,4 +12,5 @@ pub mod issuer_key;
 pub mod kinds;
 pub mod qr;
 pub mod record;
+pub mod sealed;
 pub mod vc;
