@@ -44,6 +44,29 @@ pub struct BatchWrite {
     pub bundles: Vec<(u64, Vec<u8>)>,
 }
 
+/// One version of a credential as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialRow {
+    pub id: [u8; 16],
+    pub version: u32,
+    /// The public record (signed header, ledger index, lifecycle) as JSON; opaque to the store.
+    pub public: Vec<u8>,
+    /// Personal data, sealed under the credential's own data key.
+    pub sealed: Vec<u8>,
+}
+
+/// A credential version being stored for the first time.
+#[derive(Clone, Debug)]
+pub struct NewCredential {
+    pub row: CredentialRow,
+    /// The wrapped data key, given with a credential's first version.
+    pub wrapped_key: Option<Vec<u8>>,
+    /// Keyed hash naming "this document for this person"; a second one is refused.
+    pub dedupe: Option<[u8; 32]>,
+    /// Keyed hashes of the holders' IINs, for finding a person's documents again.
+    pub holders: Vec<[u8; 32]>,
+}
+
 /// Errors of the persistence layer. The message says what failed; the ledger adds context.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -107,4 +130,40 @@ pub trait Store: Send + Sync {
 
     /// Bytes the store occupies on disk, for metrics and the bytes-per-entry figure.
     fn disk_bytes(&self) -> Result<u64, StoreError>;
+
+    // --- credentials -------------------------------------------------------------------------
+
+    /// Stores new credential versions atomically. Fails with [`StoreError::Conflict`], writing
+    /// nothing, if a version exists already or a dedupe key is taken (in the store or twice in
+    /// the batch); the conflict names the existing credential id in hex.
+    fn put_credentials(&self, new: &[NewCredential]) -> Result<(), StoreError>;
+
+    /// Replaces the public part of existing versions (e.g. to record a ledger index), atomically.
+    fn update_public(&self, updates: &[([u8; 16], u32, Vec<u8>)]) -> Result<(), StoreError>;
+
+    /// One version of a credential.
+    fn credential(&self, id: &[u8; 16], version: u32) -> Result<Option<CredentialRow>, StoreError>;
+
+    /// The highest version stored for a credential.
+    fn latest_version(&self, id: &[u8; 16]) -> Result<Option<u32>, StoreError>;
+
+    /// A credential's wrapped data key; `None` once erased.
+    fn wrapped_key(&self, id: &[u8; 16]) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Deletes a credential's wrapped data key: its personal data becomes unreadable for good.
+    fn erase_key(&self, id: &[u8; 16]) -> Result<bool, StoreError>;
+
+    /// The credential already holding a dedupe key.
+    fn find_duplicate(&self, dedupe: &[u8; 32]) -> Result<Option<[u8; 16]>, StoreError>;
+
+    /// The credentials of a holder (by keyed IIN hash).
+    fn credentials_of(&self, holder: &[u8; 32]) -> Result<Vec<[u8; 16]>, StoreError>;
+
+    // --- registry ----------------------------------------------------------------------------
+
+    /// Every registry change in order (their payloads as appended to the ledger).
+    fn registry_changes(&self) -> Result<Vec<Vec<u8>>, StoreError>;
+
+    /// Records registry change `seq`; fails with [`StoreError::Conflict`] unless it is the next.
+    fn append_registry_change(&self, seq: u64, change: &[u8]) -> Result<(), StoreError>;
 }

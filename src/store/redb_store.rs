@@ -16,7 +16,8 @@
 //! - `leaves`      leaf hash → first index
 
 use super::{BatchWrite, Store, StoreError, TileKey, TreeHead};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use super::{CredentialRow, NewCredential};
+use redb::{Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::{Path, PathBuf};
 use tlog_tiles::Hash;
 
@@ -26,7 +27,44 @@ const LEAVES: TableDefinition<[u8; 32], u64> = TableDefinition::new("leaves");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const CHECKPOINTS: TableDefinition<u64, &[u8]> = TableDefinition::new("checkpoints");
 
+/// (credential id, version) → public record JSON ‖ sealed personal data (u32 BE length prefix).
+const CREDENTIALS: TableDefinition<([u8; 16], u32), &[u8]> = TableDefinition::new("credentials");
+/// credential id → wrapped data key.
+const DATA_KEYS: TableDefinition<[u8; 16], &[u8]> = TableDefinition::new("data_keys");
+/// keyed dedupe hash → credential id.
+const DEDUPE: TableDefinition<[u8; 32], [u8; 16]> = TableDefinition::new("dedupe");
+/// keyed holder hash → credential ids.
+const HOLDERS: MultimapTableDefinition<[u8; 32], [u8; 16]> =
+    MultimapTableDefinition::new("holders");
+/// sequence number → registry change payload.
+const REGISTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("registry");
+
 const HEAD_KEY: &str = "head";
+
+fn encode_row(row: &CredentialRow) -> Vec<u8> {
+    let mut out = (row.public.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(&row.public);
+    out.extend_from_slice(&row.sealed);
+    out
+}
+
+fn decode_row(id: [u8; 16], version: u32, bytes: &[u8]) -> Result<CredentialRow, StoreError> {
+    let corrupt = || StoreError::Corrupt(format!("credential row {} v{version}", hex::encode(id)));
+    let len = u32::from_be_bytes(
+        bytes
+            .get(..4)
+            .ok_or_else(corrupt)?
+            .try_into()
+            .map_err(|_| corrupt())?,
+    ) as usize;
+    let public = bytes.get(4..4 + len).ok_or_else(corrupt)?.to_vec();
+    Ok(CredentialRow {
+        id,
+        version,
+        public,
+        sealed: bytes[4 + len..].to_vec(),
+    })
+}
 const CHECKPOINT_KEY: &str = "checkpoint";
 
 /// The `redb` implementation of [`Store`].
@@ -93,6 +131,11 @@ impl RedbStore {
             txn.open_table(BUNDLES).map_err(io)?;
             txn.open_table(META).map_err(io)?;
             txn.open_table(CHECKPOINTS).map_err(io)?;
+            txn.open_table(CREDENTIALS).map_err(io)?;
+            txn.open_table(DATA_KEYS).map_err(io)?;
+            txn.open_table(DEDUPE).map_err(io)?;
+            txn.open_multimap_table(HOLDERS).map_err(io)?;
+            txn.open_table(REGISTRY).map_err(io)?;
         }
         txn.commit().map_err(io)?;
         let stem = path
@@ -301,5 +344,227 @@ impl Store for RedbStore {
         let main = std::fs::metadata(&self.path).map_err(io)?.len();
         let index = std::fs::metadata(&self.index_path).map_err(io)?.len();
         Ok(main + index)
+    }
+
+    fn put_credentials(&self, new: &[NewCredential]) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write().map_err(io)?;
+        txn.set_quick_repair(true);
+        {
+            let mut creds = txn.open_table(CREDENTIALS).map_err(io)?;
+            let mut keys = txn.open_table(DATA_KEYS).map_err(io)?;
+            let mut dedupe = txn.open_table(DEDUPE).map_err(io)?;
+            let mut holders = txn.open_multimap_table(HOLDERS).map_err(io)?;
+            for n in new {
+                let r = &n.row;
+                if creds.get((r.id, r.version)).map_err(io)?.is_some() {
+                    return Err(StoreError::Conflict {
+                        expected: format!("no credential {} v{}", hex::encode(r.id), r.version),
+                        found: hex::encode(r.id),
+                    });
+                }
+                if let Some(d) = n.dedupe {
+                    if let Some(existing) = dedupe.get(d).map_err(io)? {
+                        return Err(StoreError::Conflict {
+                            expected: "a document not issued before".into(),
+                            found: hex::encode(existing.value()),
+                        });
+                    }
+                    dedupe.insert(d, r.id).map_err(io)?;
+                }
+                creds
+                    .insert((r.id, r.version), encode_row(r).as_slice())
+                    .map_err(io)?;
+                if let Some(k) = &n.wrapped_key {
+                    keys.insert(r.id, k.as_slice()).map_err(io)?;
+                }
+                for h in &n.holders {
+                    holders.insert(*h, r.id).map_err(io)?;
+                }
+            }
+        }
+        // Returning early above drops the transaction: nothing of the batch is written.
+        txn.commit().map_err(io)
+    }
+
+    fn update_public(&self, updates: &[([u8; 16], u32, Vec<u8>)]) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write().map_err(io)?;
+        txn.set_quick_repair(true);
+        {
+            let mut creds = txn.open_table(CREDENTIALS).map_err(io)?;
+            for (id, version, public) in updates {
+                let old = creds
+                    .get((*id, *version))
+                    .map_err(io)?
+                    .map(|v| v.value().to_vec())
+                    .ok_or_else(|| StoreError::Conflict {
+                        expected: format!("credential {} v{version}", hex::encode(id)),
+                        found: "none".into(),
+                    })?;
+                let mut row = decode_row(*id, *version, &old)?;
+                row.public = public.clone();
+                creds
+                    .insert((*id, *version), encode_row(&row).as_slice())
+                    .map_err(io)?;
+            }
+        }
+        txn.commit().map_err(io)
+    }
+
+    fn credential(&self, id: &[u8; 16], version: u32) -> Result<Option<CredentialRow>, StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let creds = txn.open_table(CREDENTIALS).map_err(io)?;
+        creds
+            .get((*id, version))
+            .map_err(io)?
+            .map(|v| decode_row(*id, version, v.value()))
+            .transpose()
+    }
+
+    fn latest_version(&self, id: &[u8; 16]) -> Result<Option<u32>, StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let creds = txn.open_table(CREDENTIALS).map_err(io)?;
+        let last = creds
+            .range((*id, 0)..=(*id, u32::MAX))
+            .map_err(io)?
+            .next_back()
+            .transpose()
+            .map_err(io)?;
+        Ok(last.map(|(k, _)| k.value().1))
+    }
+
+    fn wrapped_key(&self, id: &[u8; 16]) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let keys = txn.open_table(DATA_KEYS).map_err(io)?;
+        Ok(keys.get(*id).map_err(io)?.map(|v| v.value().to_vec()))
+    }
+
+    fn erase_key(&self, id: &[u8; 16]) -> Result<bool, StoreError> {
+        let mut txn = self.db.begin_write().map_err(io)?;
+        txn.set_quick_repair(true);
+        let existed = {
+            let mut keys = txn.open_table(DATA_KEYS).map_err(io)?;
+            keys.remove(*id).map_err(io)?.is_some()
+        };
+        txn.commit().map_err(io)?;
+        Ok(existed)
+    }
+
+    fn find_duplicate(&self, dedupe: &[u8; 32]) -> Result<Option<[u8; 16]>, StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let t = txn.open_table(DEDUPE).map_err(io)?;
+        Ok(t.get(*dedupe).map_err(io)?.map(|v| v.value()))
+    }
+
+    fn credentials_of(&self, holder: &[u8; 32]) -> Result<Vec<[u8; 16]>, StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let t = txn.open_multimap_table(HOLDERS).map_err(io)?;
+        t.get(*holder)
+            .map_err(io)?
+            .map(|v| v.map(|v| v.value()).map_err(io))
+            .collect()
+    }
+
+    fn registry_changes(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let t = txn.open_table(REGISTRY).map_err(io)?;
+        t.iter()
+            .map_err(io)?
+            .map(|r| r.map(|(_, v)| v.value().to_vec()).map_err(io))
+            .collect()
+    }
+
+    fn append_registry_change(&self, seq: u64, change: &[u8]) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write().map_err(io)?;
+        txn.set_quick_repair(true);
+        {
+            let mut t = txn.open_table(REGISTRY).map_err(io)?;
+            let last = t.last().map_err(io)?.map(|(k, _)| k.value()).unwrap_or(0);
+            if seq != last + 1 {
+                return Err(StoreError::Conflict {
+                    expected: format!("registry change {}", last + 1),
+                    found: format!("{seq}"),
+                });
+            }
+            t.insert(seq, change).map_err(io)?;
+        }
+        txn.commit().map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(id: u8, version: u32, dedupe: Option<u8>, holder: u8) -> NewCredential {
+        NewCredential {
+            row: CredentialRow {
+                id: [id; 16],
+                version,
+                public: format!("{{\"v\":{version}}}").into_bytes(),
+                sealed: vec![id; 40],
+            },
+            wrapped_key: (version == 1).then(|| vec![id; 72]),
+            dedupe: dedupe.map(|d| [d; 32]),
+            holders: vec![[holder; 32]],
+        }
+    }
+
+    #[test]
+    fn credential_batches_are_all_or_nothing_and_dedupe_names_the_original() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = RedbStore::open(&dir.path().join("s.redb")).unwrap();
+        s.put_credentials(&[new(1, 1, Some(10), 100), new(2, 1, Some(20), 100)])
+            .unwrap();
+        // The second batch reuses dedupe key 20: nothing of it is written, not even credential 3.
+        let err = s
+            .put_credentials(&[new(3, 1, Some(30), 101), new(4, 1, Some(20), 101)])
+            .unwrap_err();
+        assert!(err.to_string().contains(&hex::encode([2u8; 16])), "{err}");
+        assert!(s.credential(&[3; 16], 1).unwrap().is_none());
+        assert!(s.find_duplicate(&[30; 32]).unwrap().is_none());
+        // A duplicate inside one batch is refused too.
+        assert!(
+            s.put_credentials(&[new(5, 1, Some(50), 1), new(6, 1, Some(50), 1)])
+                .is_err()
+        );
+        assert!(s.credential(&[5; 16], 1).unwrap().is_none());
+
+        s.put_credentials(&[new(1, 2, None, 100)]).unwrap();
+        assert_eq!(s.latest_version(&[1; 16]).unwrap(), Some(2));
+        assert_eq!(s.latest_version(&[9; 16]).unwrap(), None);
+        let row = s.credential(&[1; 16], 1).unwrap().unwrap();
+        assert_eq!(row.sealed, vec![1; 40]);
+        s.update_public(&[([1; 16], 1, b"{\"ledger\":5}".to_vec())])
+            .unwrap();
+        let row = s.credential(&[1; 16], 1).unwrap().unwrap();
+        assert_eq!(row.public, b"{\"ledger\":5}");
+        assert_eq!(
+            row.sealed,
+            vec![1; 40],
+            "updating the public part keeps the sealed part"
+        );
+        let mut mine = s.credentials_of(&[100; 32]).unwrap();
+        mine.sort();
+        mine.dedup();
+        assert_eq!(mine, vec![[1; 16], [2; 16]]);
+
+        assert!(s.wrapped_key(&[1; 16]).unwrap().is_some());
+        assert!(s.erase_key(&[1; 16]).unwrap());
+        assert!(s.wrapped_key(&[1; 16]).unwrap().is_none());
+        assert!(!s.erase_key(&[1; 16]).unwrap());
+    }
+
+    #[test]
+    fn registry_changes_append_in_sequence_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = RedbStore::open(&dir.path().join("s.redb")).unwrap();
+        s.append_registry_change(1, b"one").unwrap();
+        assert!(s.append_registry_change(3, b"three").is_err());
+        assert!(s.append_registry_change(1, b"again").is_err());
+        s.append_registry_change(2, b"two").unwrap();
+        assert_eq!(
+            s.registry_changes().unwrap(),
+            vec![b"one".to_vec(), b"two".to_vec()]
+        );
     }
 }
