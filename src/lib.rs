@@ -7,6 +7,7 @@
 pub mod credential;
 pub mod data_dir;
 pub mod http;
+pub mod issuance;
 pub mod ledger;
 pub mod registry;
 pub mod store;

@@ -441,6 +441,11 @@ impl Log {
     pub fn store(&self) -> &dyn Store {
         self.shared.store.as_ref()
     }
+
+    /// The store, shared: for services that keep their own records beside the log's.
+    pub fn store_arc(&self) -> Arc<dyn Store> {
+        self.shared.store.clone()
+    }
 }
 
 impl Drop for Log {

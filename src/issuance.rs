@@ -1,0 +1,478 @@
+//! Issuance: from an issuer's validated documents to signed credentials committed to the ledger
+//! and stored with their personal data sealed.
+//!
+//! One batch (a single document, or a whole graduating class) goes through, in order:
+//!
+//! 1. **validate** every document, collecting every broken rule of every row;
+//! 2. **authorise**: the registry must allow the issuer's key to sign each document's kind on
+//!    its date of issue;
+//! 3. **no duplicates**: a document already issued to the same person is refused, naming the
+//!    original so the holder re-accesses it instead of getting a second one;
+//! 4. **sign** each header (salted claim digests only) and seal the personal data under a new
+//!    data key;
+//! 5. **store** all records in one transaction, then **append** all ledger entries in one
+//!    ledger transaction (`Log::append_all`), then record their ledger indexes.
+//!
+//! Any failure in steps 1–3 issues nothing. A crash between 5's store write and ledger append
+//! leaves records without a ledger index ("pending"); they are invisible to verification and
+//! can be reconciled from the ledger's leaf-hash index, since the entry bytes are deterministic.
+//!
+//! Registry changes go through here too: applied to a copy of the registry first (so a bad
+//! change changes nothing), appended to the ledger, then recorded in the store.
+
+use crate::credential::canonical;
+use crate::credential::disclosure::Disclosure;
+use crate::credential::ids::Bin;
+use crate::credential::issuer_key::{IssuerPublicKey, IssuerSigningKey};
+use crate::credential::kinds::{Attestat, Diploma, FieldError, Guardianship};
+use crate::credential::record::{CredentialId, DocumentKind, IssueParams, SignedHeader, issue};
+use crate::credential::sealed::MasterKey;
+use crate::ledger::{Entry, LeafIndex, Log};
+use crate::registry::{Registry, RegistryError, SignedChange, parse_date};
+use crate::store::{CredentialRow, NewCredential, Store, StoreError};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::Sha256;
+use std::sync::{Arc, RwLock};
+use time::Date;
+
+/// A document an issuer submits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Document {
+    Attestat(Attestat),
+    Diploma(Diploma),
+    Guardianship(Guardianship),
+}
+
+impl Document {
+    pub fn kind(&self) -> DocumentKind {
+        match self {
+            Document::Attestat(_) => DocumentKind::Attestat,
+            Document::Diploma(_) => DocumentKind::Diploma,
+            Document::Guardianship(_) => DocumentKind::Guardianship,
+        }
+    }
+
+    pub fn validate(&self, today: Date) -> Result<(), Vec<FieldError>> {
+        match self {
+            Document::Attestat(d) => d.validate(today),
+            Document::Diploma(d) => d.validate(today),
+            Document::Guardianship(d) => d.validate(today),
+        }
+    }
+
+    pub fn claims(&self) -> Map<String, Value> {
+        match self {
+            Document::Attestat(d) => d.claims(),
+            Document::Diploma(d) => d.claims(),
+            Document::Guardianship(d) => d.claims(),
+        }
+    }
+
+    /// Date of issue: on the document, or the authority's decision for a guardianship act.
+    pub fn issued_on(&self) -> &str {
+        match self {
+            Document::Attestat(d) => &d.issued_on,
+            Document::Diploma(d) => &d.issued_on,
+            Document::Guardianship(d) => &d.basis.decision_date,
+        }
+    }
+
+    /// IINs of the people who may re-access this document.
+    pub fn holder_iins(&self) -> Vec<&str> {
+        match self {
+            Document::Attestat(d) => vec![d.holder.iin.trim()],
+            Document::Diploma(d) => vec![d.holder.iin.trim()],
+            Document::Guardianship(d) => std::iter::once(d.child.iin.trim())
+                .chain(d.guardians.iter().map(|g| g.iin.trim()))
+                .collect(),
+        }
+    }
+
+    /// What makes two submissions the same document: one attestat per person and level; one
+    /// diploma per person, institution, level and specialty; one act per child and decision.
+    fn identity(&self, issuer: &str) -> String {
+        match self {
+            Document::Attestat(d) => format!("attestat|{}|{:?}", d.holder.iin.trim(), d.level),
+            Document::Diploma(d) => format!(
+                "diploma|{}|{issuer}|{:?}|{}",
+                d.holder.iin.trim(),
+                d.level,
+                d.specialty_code.trim()
+            ),
+            Document::Guardianship(d) => format!(
+                "guardianship|{}|{issuer}|{}",
+                d.child.iin.trim(),
+                d.basis.decision_number.trim()
+            ),
+        }
+    }
+}
+
+/// Keyed hashes for the store's indexes, so that no IIN is kept in the clear.
+pub struct IndexKey([u8; 32]);
+
+impl IndexKey {
+    pub fn from_bytes(b: [u8; 32]) -> Self {
+        Self(b)
+    }
+
+    fn hash(&self, domain: &str, data: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
+        mac.update(domain.as_bytes());
+        mac.update(&[0]);
+        mac.update(data.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    pub fn holder(&self, iin: &str) -> [u8; 32] {
+        self.hash("holder", iin.trim())
+    }
+
+    fn dedupe(&self, identity: &str) -> [u8; 32] {
+        self.hash("dedupe", identity)
+    }
+}
+
+/// The problems of one row of a batch (rows count from 0).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub row: usize,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("{} of the documents are invalid; nothing was issued", .0.len())]
+    Invalid(Vec<RowError>),
+    #[error("issuer {0} cannot be used: {1}")]
+    Issuer(String, String),
+    #[error(transparent)]
+    Registry(Box<RegistryError>),
+    #[error("the ledger refused the batch: {0}")]
+    Ledger(String),
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("credential {0} is unknown")]
+    Unknown(String),
+    #[error("the personal data of credential {0} has been erased")]
+    Erased(String),
+    #[error("credential {0} cannot be opened: {1}")]
+    Corrupt(String, String),
+}
+
+impl From<RegistryError> for IssueError {
+    fn from(e: RegistryError) -> Self {
+        IssueError::Registry(Box::new(e))
+    }
+}
+
+/// A credential just issued: what the holder receives.
+#[derive(Clone, Debug)]
+pub struct IssuedCredential {
+    pub id: CredentialId,
+    pub version: u32,
+    pub ledger_index: LeafIndex,
+    pub signed: SignedHeader,
+    pub disclosures: Vec<Disclosure>,
+}
+
+/// The public part of a stored credential version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublicRecord {
+    pub signed: SignedHeader,
+    /// `None` while pending (stored, not yet in the ledger).
+    pub ledger_index: Option<LeafIndex>,
+}
+
+/// The sealed part of a stored credential version.
+#[derive(Serialize, Deserialize)]
+struct SealedRecord {
+    claims: Map<String, Value>,
+    disclosures: Vec<String>,
+}
+
+/// A stored credential version, opened.
+#[derive(Clone, Debug)]
+pub struct OpenedCredential {
+    pub public: PublicRecord,
+    pub claims: Map<String, Value>,
+    pub disclosures: Vec<Disclosure>,
+}
+
+/// The issuance service.
+pub struct Issuance {
+    log: Arc<Log>,
+    store: Arc<dyn Store>,
+    master: MasterKey,
+    index: IndexKey,
+    /// Replaced whole after each change; readers clone what they need.
+    registry: RwLock<Registry>,
+}
+
+fn corrupt(id: &CredentialId, e: impl std::fmt::Display) -> IssueError {
+    IssueError::Corrupt(id.to_string(), e.to_string())
+}
+
+impl Issuance {
+    /// Opens the service, rebuilding the registry from the store's registry changes.
+    pub fn open(
+        log: Arc<Log>,
+        store: Arc<dyn Store>,
+        master: MasterKey,
+        index: IndexKey,
+        root: IssuerPublicKey,
+    ) -> Result<Self, IssueError> {
+        let mut registry = Registry::new(root);
+        for bytes in store.registry_changes()? {
+            let change: SignedChange = serde_json::from_slice(&bytes)
+                .map_err(|e| RegistryError::NotAnEvent(e.to_string()))?;
+            registry.apply(&change)?;
+        }
+        Ok(Self {
+            log,
+            store,
+            master,
+            index,
+            registry: RwLock::new(registry),
+        })
+    }
+
+    /// A snapshot of the registry.
+    pub fn registry(&self) -> Registry {
+        match self.registry.read() {
+            Ok(r) => r.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Applies a root-signed registry change: checked first, then ledger, then store.
+    pub fn change_registry(&self, change: &SignedChange) -> Result<LeafIndex, IssueError> {
+        let mut guard = self
+            .registry
+            .write()
+            .map_err(|_| IssueError::Ledger("registry lock poisoned".into()))?;
+        let mut next = guard.clone();
+        next.apply(change)?;
+        let payload =
+            canonical::to_vec(change).map_err(|e| RegistryError::NotAnEvent(e.to_string()))?;
+        let entry = Entry::v1(&payload).map_err(|e| IssueError::Ledger(e.to_string()))?;
+        let index = self
+            .log
+            .append_blocking(entry)
+            .map_err(|e| IssueError::Ledger(e.to_string()))?;
+        self.store
+            .append_registry_change(next.next_seq() - 1, &payload)?;
+        *guard = next;
+        Ok(index)
+    }
+
+    /// Issues a batch for issuer `bin` signed with `key`: all documents, or none.
+    pub fn issue_batch(
+        &self,
+        bin: &str,
+        key: &IssuerSigningKey,
+        docs: &[Document],
+        today: Date,
+    ) -> Result<Vec<IssuedCredential>, IssueError> {
+        let issuer =
+            Bin::parse("issuer", bin).map_err(|e| IssueError::Issuer(bin.into(), e.reason))?;
+        let bin = issuer.to_string();
+        let registry = self.registry();
+        let key_id = key.public().key_id();
+
+        // 1–3: validate, authorise, refuse duplicates; collect everything before failing.
+        let mut rows = Vec::new();
+        let mut identities = std::collections::HashMap::new();
+        for (row, doc) in docs.iter().enumerate() {
+            let mut errors = doc.validate(today).err().unwrap_or_default();
+            if errors.is_empty() {
+                let date = parse_date("issued_on", doc.issued_on())?;
+                match registry.authorise(&bin, &key_id, doc.kind(), date) {
+                    Ok(k) if k.public_key != key.public() => errors.push(FieldError {
+                        field: "issuer".into(),
+                        rule: "the signing key is not the registered one".into(),
+                    }),
+                    Ok(_) => {}
+                    Err(e) => errors.push(FieldError {
+                        field: "issuer".into(),
+                        rule: e.to_string(),
+                    }),
+                }
+                let dedupe = self.index.dedupe(&doc.identity(&bin));
+                if let Some(first) = identities.insert(dedupe, row) {
+                    errors.push(FieldError {
+                        field: "holder".into(),
+                        rule: format!("the same document for the same person is already row {first} of this batch"),
+                    });
+                } else if let Some(existing) = self.store.find_duplicate(&dedupe)? {
+                    errors.push(FieldError {
+                        field: "holder".into(),
+                        rule: format!(
+                            "this document was already issued as credential {}; re-access it instead of issuing a duplicate",
+                            hex::encode(existing)
+                        ),
+                    });
+                }
+            }
+            if !errors.is_empty() {
+                rows.push(RowError { row, errors });
+            }
+        }
+        if !rows.is_empty() {
+            return Err(IssueError::Invalid(rows));
+        }
+
+        // 4: sign and seal.
+        let mut issued = Vec::with_capacity(docs.len());
+        let mut new = Vec::with_capacity(docs.len());
+        let mut entries = Vec::with_capacity(docs.len());
+        for doc in docs {
+            let id = CredentialId::random();
+            let claims = doc.claims();
+            let out = issue(
+                &IssueParams {
+                    id,
+                    version: 1,
+                    kind: doc.kind(),
+                    issuer: &issuer,
+                    key,
+                    issued_on: doc.issued_on().trim(),
+                },
+                &claims,
+            )
+            .map_err(|e| corrupt(&id, e))?;
+            let payload = out.signed.ledger_payload().map_err(|e| corrupt(&id, e))?;
+            entries.push(Entry::v1(&payload).map_err(|e| IssueError::Ledger(e.to_string()))?);
+            let (data_key, wrapped) = self
+                .master
+                .new_data_key(&id.to_bytes())
+                .map_err(|e| corrupt(&id, e))?;
+            let sealed_plain = serde_json::to_vec(&SealedRecord {
+                claims,
+                disclosures: out
+                    .disclosures
+                    .iter()
+                    .map(|d| d.encoded().to_string())
+                    .collect(),
+            })
+            .map_err(|e| corrupt(&id, e))?;
+            let public = PublicRecord {
+                signed: out.signed.clone(),
+                ledger_index: None,
+            };
+            new.push(NewCredential {
+                row: CredentialRow {
+                    id: id.to_bytes(),
+                    version: 1,
+                    public: serde_json::to_vec(&public).map_err(|e| corrupt(&id, e))?,
+                    sealed: data_key
+                        .seal(&id.to_bytes(), 1, &sealed_plain)
+                        .map_err(|e| corrupt(&id, e))?,
+                },
+                wrapped_key: Some(wrapped),
+                dedupe: Some(self.index.dedupe(&doc.identity(&bin))),
+                holders: doc
+                    .holder_iins()
+                    .iter()
+                    .map(|i| self.index.holder(i))
+                    .collect(),
+            });
+            issued.push((id, out));
+        }
+
+        // 5: store (atomic, re-checks duplicates), ledger (one transaction), indexes.
+        self.store.put_credentials(&new)?;
+        let range = self
+            .log
+            .append_all_blocking(entries)
+            .map_err(|e| IssueError::Ledger(e.to_string()))?;
+        let mut updates = Vec::with_capacity(issued.len());
+        let mut result = Vec::with_capacity(issued.len());
+        for ((id, out), ledger_index) in issued.into_iter().zip(range) {
+            let public = PublicRecord {
+                signed: out.signed.clone(),
+                ledger_index: Some(ledger_index),
+            };
+            updates.push((
+                id.to_bytes(),
+                1,
+                serde_json::to_vec(&public).map_err(|e| corrupt(&id, e))?,
+            ));
+            result.push(IssuedCredential {
+                id,
+                version: 1,
+                ledger_index,
+                signed: out.signed,
+                disclosures: out.disclosures,
+            });
+        }
+        self.store.update_public(&updates)?;
+        Ok(result)
+    }
+
+    /// Reads and decrypts one stored credential version (the latest if `version` is `None`).
+    pub fn open_credential(
+        &self,
+        id: &CredentialId,
+        version: Option<u32>,
+    ) -> Result<OpenedCredential, IssueError> {
+        let raw = id.to_bytes();
+        let version = match version {
+            Some(v) => v,
+            None => self
+                .store
+                .latest_version(&raw)?
+                .ok_or_else(|| IssueError::Unknown(id.to_string()))?,
+        };
+        let row = self
+            .store
+            .credential(&raw, version)?
+            .ok_or_else(|| IssueError::Unknown(id.to_string()))?;
+        let public: PublicRecord =
+            serde_json::from_slice(&row.public).map_err(|e| corrupt(id, e))?;
+        let wrapped = self
+            .store
+            .wrapped_key(&raw)?
+            .ok_or_else(|| IssueError::Erased(id.to_string()))?;
+        let data_key = self
+            .master
+            .unwrap_data_key(&raw, &wrapped)
+            .map_err(|e| corrupt(id, e))?;
+        let plain = data_key
+            .open(&raw, version, &row.sealed)
+            .map_err(|e| corrupt(id, e))?;
+        let sealed: SealedRecord = serde_json::from_slice(&plain).map_err(|e| corrupt(id, e))?;
+        let disclosures = sealed
+            .disclosures
+            .iter()
+            .map(|d| Disclosure::parse(d))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| corrupt(id, e))?;
+        Ok(OpenedCredential {
+            public,
+            claims: sealed.claims,
+            disclosures,
+        })
+    }
+
+    /// The credentials of a person, found by IIN.
+    pub fn credentials_of(&self, iin: &str) -> Result<Vec<CredentialId>, IssueError> {
+        let mut ids: Vec<CredentialId> = self
+            .store
+            .credentials_of(&self.index.holder(iin))?
+            .into_iter()
+            .map(CredentialId::from_bytes)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Erases a credential's personal data for good; its ledger commitment stays valid.
+    pub fn erase(&self, id: &CredentialId) -> Result<bool, IssueError> {
+        Ok(self.store.erase_key(&id.to_bytes())?)
+    }
+}
