@@ -20,6 +20,8 @@
 //! Registry changes go through here too: applied to a copy of the registry first (so a bad
 //! change changes nothing), appended to the ledger, then recorded in the store.
 
+pub mod bulk;
+
 use crate::credential::canonical;
 use crate::credential::disclosure::Disclosure;
 use crate::credential::ids::Bin;
