@@ -5,7 +5,13 @@
 //! <dir>/log.vkey       verifier key, signed-note vkey format (public)
 //! <dir>/log.key        Ed25519 signing key, signed-note private key format (mode 0600)
 //! <dir>/ledger.redb    the embedded store
+//! <dir>/authority.key  the root authority's Ed25519 key, hex (mode 0600) — demo and operator use
+//! <dir>/records.key    master key wrapping each credential's data key, hex (mode 0600)
+//! <dir>/index.key      key of the IIN index hashes, hex (mode 0600)
+//! <dir>/issuers/<BIN>.key  issuer signing keys held by this service, hex (mode 0600)
 //! ```
+//!
+//! The key files are created on first use, so data directories made by earlier versions open.
 
 use crate::ledger::{LedgerError, Log, LogConfig, LogSigner, LogVerifier, generate_log_key};
 use crate::store::RedbStore;
@@ -53,6 +59,13 @@ pub struct Config {
     /// Most entries waiting for a commit before appends are refused as overloaded.
     #[serde(default = "default_pool_limit")]
     pub pool_limit: usize,
+    /// Public base URL of the verification service: QR codes and did:web identifiers use it.
+    #[serde(default = "default_public_url")]
+    pub public_url: String,
+}
+
+fn default_public_url() -> String {
+    "http://127.0.0.1:8080".into()
 }
 
 fn default_interval() -> u64 {
@@ -103,6 +116,28 @@ fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), DataDirError> {
     f.sync_all().map_err(io("sync", path))
 }
 
+/// Refuses a key file that others can read.
+fn check_private(p: &Path) -> Result<(), DataDirError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(p)
+            .map_err(io("read", p))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(DataDirError::BadConfig {
+                path: p.display().to_string(),
+                reason: format!(
+                    "this key file is readable by others (mode {:o}); run chmod 600",
+                    mode & 0o777
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl DataDir {
     /// Creates keys and configuration in `path` (created if missing). Refuses to touch a
     /// directory that already holds a ledger.
@@ -119,6 +154,7 @@ impl DataDir {
             checkpoint_interval_ms: default_interval(),
             max_batch: default_max_batch(),
             pool_limit: default_pool_limit(),
+            public_url: default_public_url(),
         };
         write_new(&path.join("log.key"), format!("{skey}\n").as_bytes(), 0o600)?;
         write_new(
@@ -172,23 +208,7 @@ impl DataDir {
 
     fn signer(&self) -> Result<LogSigner, DataDirError> {
         let p = self.path.join("log.key");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&p)
-                .map_err(io("read", &p))?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                return Err(DataDirError::BadConfig {
-                    path: p.display().to_string(),
-                    reason: format!(
-                        "the signing key is readable by others (mode {:o}); run chmod 600",
-                        mode & 0o777
-                    ),
-                });
-            }
-        }
+        check_private(&p)?;
         let skey = std::fs::read_to_string(&p).map_err(io("read", &p))?;
         Ok(LogSigner::new(&skey, &self.vkey()?).map_err(LedgerError::from)?)
     }
@@ -198,6 +218,70 @@ impl DataDir {
         Ok(Arc::new(
             RedbStore::open(&self.store_path()).map_err(LedgerError::from)?,
         ))
+    }
+
+    /// Reads a 32-byte hex key file, creating it (mode 0600) with a random key if absent.
+    fn key_file(&self, name: &str) -> Result<[u8; 32], DataDirError> {
+        let p = self.path.join(name);
+        if !p.exists() {
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent).map_err(io("create", parent))?;
+            }
+            let mut k = [0u8; 32];
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut k);
+            write_new(&p, format!("{}\n", hex::encode(k)).as_bytes(), 0o600)?;
+        }
+        check_private(&p)?;
+        let text = std::fs::read_to_string(&p).map_err(io("read", &p))?;
+        hex::decode(text.trim())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| DataDirError::BadConfig {
+                path: p.display().to_string(),
+                reason: "expected 64 hex digits".into(),
+            })
+    }
+
+    /// The root authority's signing key (created on first use).
+    pub fn authority_key(
+        &self,
+    ) -> Result<crate::credential::issuer_key::IssuerSigningKey, DataDirError> {
+        Ok(crate::credential::issuer_key::IssuerSigningKey::from_bytes(
+            &self.key_file("authority.key")?,
+        ))
+    }
+
+    /// The signing key this service holds for issuer `bin`, created if `create` and absent.
+    pub fn issuer_key(
+        &self,
+        bin: &str,
+        create: bool,
+    ) -> Result<Option<crate::credential::issuer_key::IssuerSigningKey>, DataDirError> {
+        let name = format!("issuers/{}.key", bin.trim());
+        if !create && !self.path.join(&name).exists() {
+            return Ok(None);
+        }
+        Ok(Some(
+            crate::credential::issuer_key::IssuerSigningKey::from_bytes(&self.key_file(&name)?),
+        ))
+    }
+
+    /// The issuance service over `log` (which must be this directory's log).
+    pub fn open_issuance(
+        &self,
+        log: std::sync::Arc<Log>,
+    ) -> Result<crate::issuance::Issuance, DataDirError> {
+        let master =
+            crate::credential::sealed::MasterKey::from_bytes(&self.key_file("records.key")?);
+        let index = crate::issuance::IndexKey::from_bytes(self.key_file("index.key")?);
+        let root = self.authority_key()?.public();
+        let store = log.store_arc();
+        crate::issuance::Issuance::open(log, store, master, index, root).map_err(|e| {
+            DataDirError::BadConfig {
+                path: self.path.display().to_string(),
+                reason: e.to_string(),
+            }
+        })
     }
 
     /// Opens the store and starts the log, with all start-up checks.

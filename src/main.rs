@@ -49,6 +49,60 @@ enum Command {
     /// Operator tools for the Merkle ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// The trust registry: issuers, their keys and permitted document kinds.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// Issue a batch of documents from a CSV file (all rows or none, unless --skip-bad-rows).
+    Issue {
+        #[command(flatten)]
+        data: DataArg,
+        /// The issuing organisation's BIN (registered, with a key held in DIR/issuers/).
+        #[arg(long)]
+        issuer: String,
+        /// attestat, diploma or guardianship.
+        #[arg(long)]
+        kind: String,
+        /// The CSV file (UTF-8 or Windows-1251; see src/issuance/bulk.rs for the columns).
+        #[arg(long)]
+        csv: PathBuf,
+        /// Where to write the QR codes, VC JSON files and manifest.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Issue the good rows and report the bad ones, instead of issuing nothing.
+        #[arg(long)]
+        skip_bad_rows: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Register an issuer organisation and give it a new signing key (root-signed changes).
+    AddIssuer {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        bin: String,
+        #[arg(long)]
+        name_kk: String,
+        #[arg(long)]
+        name_ru: String,
+        #[arg(long)]
+        name_en: String,
+        /// Comma-separated: attestat, diploma, guardianship.
+        #[arg(long)]
+        kinds: String,
+        /// First day the key may sign (YYYY-MM-DD).
+        #[arg(long, default_value = "2000-01-01")]
+        from: String,
+        /// Last day the key may sign (YYYY-MM-DD).
+        #[arg(long, default_value = "2099-12-31")]
+        until: String,
+    },
+    /// Print the root-signed trust list (JSON) for offline verifiers.
+    Show {
+        #[command(flatten)]
+        data: DataArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -140,7 +194,226 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve { data, listen } => serve(&data.data, &listen),
         Command::Ledger(cmd) => ledger(cmd),
+        Command::Registry(cmd) => registry(cmd),
+        Command::Issue {
+            data,
+            issuer,
+            kind,
+            csv,
+            out,
+            skip_bad_rows,
+        } => issue(&data.data, &issuer, &kind, &csv, &out, skip_bad_rows),
     }
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn parse_kind(s: &str) -> Result<tanba::credential::record::DocumentKind> {
+    serde_json::from_value(serde_json::Value::String(s.trim().to_lowercase()))
+        .map_err(|_| anyhow::anyhow!("kind {s:?} is not one of attestat, diploma, guardianship"))
+}
+
+fn registry(cmd: RegistryCommand) -> Result<ExitCode> {
+    use tanba::registry::{Change, Names};
+    match cmd {
+        RegistryCommand::AddIssuer {
+            data,
+            bin,
+            name_kk,
+            name_ru,
+            name_en,
+            kinds,
+            from,
+            until,
+        } => {
+            let dir = DataDir::open(&data.data)?;
+            let kinds = kinds
+                .split(',')
+                .map(parse_kind)
+                .collect::<Result<Vec<_>>>()?;
+            let log = Arc::new(dir.open_log()?);
+            let svc = dir.open_issuance(log.clone())?;
+            let root = dir.authority_key()?;
+            let reg = svc.registry();
+            let bin = tanba::credential::ids::Bin::parse("--bin", &bin)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .to_string();
+            if reg.issuer(&bin).is_some() {
+                bail!("issuer {bin} is already registered");
+            }
+            let key = dir
+                .issuer_key(&bin, true)?
+                .context("creating the issuer key")?;
+            let register = reg.sign(
+                &root,
+                Change::RegisterIssuer {
+                    seq: reg.next_seq(),
+                    bin: bin.clone(),
+                    names: Names {
+                        kk: name_kk,
+                        ru: name_ru,
+                        en: name_en,
+                    },
+                    kinds,
+                },
+            )?;
+            svc.change_registry(&register)?;
+            let reg = svc.registry();
+            let add = reg.sign(
+                &root,
+                Change::AddKey {
+                    seq: reg.next_seq(),
+                    bin: bin.clone(),
+                    key_id: key.public().key_id(),
+                    public_key: key.public().to_base64url(),
+                    not_before: from,
+                    not_after: until,
+                },
+            )?;
+            svc.change_registry(&add)?;
+            log.close();
+            println!("registered issuer {bin} with key {}", key.public().key_id());
+            Ok(ExitCode::SUCCESS)
+        }
+        RegistryCommand::Show { data } => {
+            let dir = DataDir::open(&data.data)?;
+            let log = Arc::new(dir.open_log()?);
+            let svc = dir.open_issuance(log.clone())?;
+            let list = svc.registry().trust_list(&dir.authority_key()?, today())?;
+            println!("{}", serde_json::to_string_pretty(&list)?);
+            log.close();
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn issue(
+    data: &Path,
+    bin: &str,
+    kind: &str,
+    csv: &Path,
+    out: &Path,
+    skip_bad_rows: bool,
+) -> Result<ExitCode> {
+    use tanba::issuance::{IssueError, bulk, output};
+    let kind = parse_kind(kind)?;
+    let bytes = std::fs::read(csv).with_context(|| format!("cannot read {}", csv.display()))?;
+    let (mut docs, encoding, mut bad) = bulk::parse_csv(&bytes, kind)?;
+    eprintln!(
+        "{}: {} rows read ({encoding:?})",
+        csv.display(),
+        docs.len() + bad.len()
+    );
+    let dir = DataDir::open(data)?;
+    let key = dir.issuer_key(bin, false)?.with_context(|| {
+        format!(
+            "no signing key for issuer {bin} in {}/issuers/",
+            data.display()
+        )
+    })?;
+    let log = Arc::new(dir.open_log()?);
+    let svc = dir.open_issuance(log.clone())?;
+    // Row numbers in reports count data rows from 1, as in the spreadsheet below its header.
+    let mut rows: Vec<usize> = (1..=docs.len() + bad.len())
+        .filter(|r| !bad.iter().any(|b| b.row == *r))
+        .collect();
+    let issued = loop {
+        if !bad.is_empty() && !skip_bad_rows {
+            break None;
+        }
+        match svc.issue_batch(bin, &key, &docs, today()) {
+            Ok(issued) => break Some(issued),
+            Err(IssueError::Invalid(errs)) if skip_bad_rows => {
+                let drop: Vec<usize> = errs.iter().map(|e| e.row).collect();
+                for e in errs {
+                    bad.push(tanba::issuance::RowError {
+                        row: rows[e.row],
+                        errors: e.errors,
+                    });
+                }
+                let mut i = 0;
+                docs.retain(|_| {
+                    let keep = !drop.contains(&i);
+                    i += 1;
+                    keep
+                });
+                let mut i = 0;
+                rows.retain(|_| {
+                    let keep = !drop.contains(&i);
+                    i += 1;
+                    keep
+                });
+                if docs.is_empty() {
+                    break Some(Vec::new());
+                }
+            }
+            Err(IssueError::Invalid(errs)) => {
+                for e in errs {
+                    bad.push(tanba::issuance::RowError {
+                        row: rows[e.row],
+                        errors: e.errors,
+                    });
+                }
+                break None;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    bad.sort_by_key(|r| r.row);
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    if !bad.is_empty() {
+        std::fs::write(out.join("report.json"), serde_json::to_vec_pretty(&bad)?)?;
+        for r in &bad {
+            for e in &r.errors {
+                eprintln!("row {}: {}: {}", r.row, e.field, e.rule);
+            }
+        }
+    }
+    let Some(issued) = issued else {
+        log.close();
+        eprintln!(
+            "{} bad row(s); nothing was issued (see {}; --skip-bad-rows issues the rest)",
+            bad.len(),
+            out.join("report.json").display()
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let issuer_name = svc
+        .registry()
+        .issuer(bin)
+        .map(|i| i.names.kk.clone())
+        .unwrap_or_default();
+    let bar = ProgressBar::new(issued.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} writing {bar:40} {pos}/{len} documents ({per_sec})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut manifest = Vec::with_capacity(issued.len());
+    for (doc, c) in docs.iter().zip(&issued) {
+        manifest.push(output::write_credential(
+            out,
+            &dir.config.public_url,
+            &issuer_name,
+            &key,
+            doc,
+            c,
+        )?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    output::write_manifest(out, &manifest)?;
+    log.close();
+    eprintln!(
+        "issued {} document(s), {} bad row(s) skipped; manifest: {}",
+        issued.len(),
+        bad.len(),
+        out.join("manifest.json").display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(data: &Path, listen: &str) -> Result<ExitCode> {

@@ -21,6 +21,7 @@
 //! change changes nothing), appended to the ledger, then recorded in the store.
 
 pub mod bulk;
+pub mod output;
 
 use crate::credential::canonical;
 use crate::credential::disclosure::Disclosure;

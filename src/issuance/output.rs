@@ -1,0 +1,108 @@
+//! What bulk issuance hands back to the issuer: per document a QR PNG and the W3C VC JSON, and
+//! `manifest.json` listing them with paths relative to the manifest.
+//!
+//! ```text
+//! <out>/manifest.json
+//! <out>/<credential id>/qr.png        the code to print on the document
+//! <out>/<credential id>/vc.json       W3C VC 2.0, eddsa-jcs-2022, issuer did:web
+//! ```
+//!
+//! PDFs are not produced yet; `pdf` is `null` in the manifest until they are.
+
+use super::{Document, IssuedCredential};
+use crate::credential::issuer_key::IssuerSigningKey;
+use crate::credential::qr::{self, QrPayload, offline_claims};
+use crate::credential::vc;
+use serde::Serialize;
+use std::path::Path;
+
+/// One line of `manifest.json`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ManifestEntry {
+    pub id: String,
+    pub kind: crate::credential::record::DocumentKind,
+    pub pdf: Option<String>,
+    pub qr_png: String,
+    pub vc_json: String,
+    pub verify_url: String,
+    pub expected_status: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write {path}: {reason}")]
+    Write { path: String, reason: String },
+    #[error("{0}")]
+    Build(String),
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    std::fs::write(path, bytes).map_err(|e| OutputError::Write {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Writes the artifacts of one credential under `out` and returns its manifest entry.
+pub fn write_credential(
+    out: &Path,
+    public_url: &str,
+    issuer_name: &str,
+    key: &IssuerSigningKey,
+    doc: &Document,
+    issued: &IssuedCredential,
+) -> Result<ManifestEntry, OutputError> {
+    let header = &issued.signed.header;
+    let id = header.id.to_string();
+    let dir = out.join(&id);
+    std::fs::create_dir_all(&dir).map_err(|e| OutputError::Write {
+        path: dir.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let claims = doc.claims();
+    let payload = QrPayload {
+        id: header.id,
+        v: header.version,
+        k: header.kind,
+        iss: header.issuer.clone(),
+        dt: header.issued_on.clone(),
+        c: offline_claims(header.kind, &claims),
+    };
+    let text =
+        qr::encode(&payload, key, public_url).map_err(|e| OutputError::Build(e.to_string()))?;
+    let (png, _) = qr::render_png(&text, 6).map_err(|e| OutputError::Build(e.to_string()))?;
+    write(&dir.join("qr.png"), &png)?;
+    let host = public_url
+        .trim_end_matches('/')
+        .split("://")
+        .nth(1)
+        .unwrap_or(public_url);
+    let did = vc::issuer_did(host, &header.issuer);
+    let document = vc::credential_document(host, header, issuer_name, &claims);
+    let created = format!("{}T00:00:00Z", header.issued_on);
+    let secured = vc::add_proof(
+        document,
+        key,
+        &vc::verification_method(&did, &key.public()),
+        &created,
+    )
+    .map_err(|e| OutputError::Build(e.to_string()))?;
+    let json =
+        serde_json::to_vec_pretty(&secured).map_err(|e| OutputError::Build(e.to_string()))?;
+    write(&dir.join("vc.json"), &json)?;
+    Ok(ManifestEntry {
+        id: id.clone(),
+        kind: header.kind,
+        pdf: None,
+        qr_png: format!("{id}/qr.png"),
+        vc_json: format!("{id}/vc.json"),
+        verify_url: text,
+        expected_status: "valid",
+    })
+}
+
+/// Writes `manifest.json`.
+pub fn write_manifest(out: &Path, entries: &[ManifestEntry]) -> Result<(), OutputError> {
+    let json = serde_json::to_vec_pretty(entries).map_err(|e| OutputError::Build(e.to_string()))?;
+    write(&out.join("manifest.json"), &json)
+}

@@ -1,0 +1,191 @@
+//! `tanba registry add-issuer` and `tanba issue` as an operator runs them, on the sample CSVs:
+//! every QR code scans (rqrr) and verifies with the key from the root-signed trust list, every
+//! VC verifies, a repeated batch is refused with a report, and no input IIN reaches the files.
+
+mod common;
+
+use std::path::Path;
+use tanba::credential::issuer_key::IssuerPublicKey;
+use tanba::credential::{qr, vc};
+use tanba::registry::TrustList;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = common::tanba()
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sample(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/issuance")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn scan(png: &[u8]) -> String {
+    let img = image::load_from_memory(png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1);
+    grids[0].decode().unwrap().1
+}
+
+#[test]
+fn issuing_the_sample_class_and_group_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let d = data.to_str().unwrap();
+    assert_eq!(run(&["init", "--data", d]).0, 0);
+    let (rc, _, err) = run(&[
+        "registry",
+        "add-issuer",
+        "--data",
+        d,
+        "--bin",
+        "970940001239",
+        "--name-kk",
+        "№ 25 мектеп-гимназиясы",
+        "--name-ru",
+        "Школа-гимназия № 25",
+        "--name-en",
+        "School-Gymnasium No. 25",
+        "--kinds",
+        "attestat",
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    let (rc, _, err) = run(&[
+        "registry",
+        "add-issuer",
+        "--data",
+        d,
+        "--bin",
+        "050140003254",
+        "--name-kk",
+        "Алматы байланыс колледжі",
+        "--name-ru",
+        "Колледж связи",
+        "--name-en",
+        "Almaty College of Communications",
+        "--kinds",
+        "diploma",
+    ]);
+    assert_eq!(rc, 0, "{err}");
+
+    let out1 = tmp.path().join("class");
+    let (rc, _, err) = run(&[
+        "issue",
+        "--data",
+        d,
+        "--issuer",
+        "970940001239",
+        "--kind",
+        "attestat",
+        "--csv",
+        &sample("school-class.csv"),
+        "--out",
+        out1.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    let out2 = tmp.path().join("group");
+    let (rc, _, err) = run(&[
+        "issue",
+        "--data",
+        d,
+        "--issuer",
+        "050140003254",
+        "--kind",
+        "diploma",
+        "--csv",
+        &sample("college-group-cp1251.csv"),
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(err.contains("Windows1251"), "{err}");
+
+    // Keys come from the trust list, checked against the root key in the data directory.
+    let (rc, list, _) = run(&["registry", "show", "--data", d]);
+    assert_eq!(rc, 0);
+    let list: TrustList = serde_json::from_str(&list).unwrap();
+    let dir = tanba::data_dir::DataDir::open(&data).unwrap();
+    list.verify(&dir.authority_key().unwrap().public()).unwrap();
+    let key_of = |bin: &str| {
+        let issuer = list.body["issuers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["bin"] == bin)
+            .unwrap();
+        IssuerPublicKey::parse(issuer["keys"][0]["public_key"].as_str().unwrap()).unwrap()
+    };
+
+    for (out, bin, count) in [(&out1, "970940001239", 24), (&out2, "050140003254", 12)] {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        let entries = manifest.as_array().unwrap();
+        assert_eq!(entries.len(), count);
+        let key = key_of(bin);
+        for e in entries {
+            let png = std::fs::read(out.join(e["qr_png"].as_str().unwrap())).unwrap();
+            let text = scan(&png);
+            assert_eq!(text, e["verify_url"].as_str().unwrap());
+            let payload = qr::verify(&text, &key).unwrap();
+            assert_eq!(payload.id.to_string(), e["id"].as_str().unwrap());
+            assert_eq!(payload.iss, bin);
+            let vc_json: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(out.join(e["vc_json"].as_str().unwrap())).unwrap(),
+            )
+            .unwrap();
+            vc::verify_proof(&vc_json, &key).unwrap();
+            assert_eq!(e["expected_status"], "valid");
+        }
+    }
+
+    // The same group again: refused whole, with a report naming the originals.
+    let out3 = tmp.path().join("again");
+    let (rc, _, err) = run(&[
+        "issue",
+        "--data",
+        d,
+        "--issuer",
+        "050140003254",
+        "--kind",
+        "diploma",
+        "--csv",
+        &sample("college-group-cp1251.csv"),
+        "--out",
+        out3.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 1, "{err}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out3.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report.as_array().unwrap().len(), 12);
+    assert!(!out3.join("manifest.json").exists());
+
+    // No IIN or name from the input anywhere in the store files; the ledger audits clean.
+    let csv = std::fs::read_to_string(sample("school-class.csv")).unwrap();
+    let first_row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    for f in ["ledger.redb", "ledger-leaves.redb"] {
+        let bytes = std::fs::read(data.join(f)).unwrap();
+        for secret in [first_row[0], first_row[1]] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} found in {f}"
+            );
+        }
+    }
+    let (rc, out, _) = run(&["ledger", "audit", d]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(
+        out.contains("40 entries"),
+        "4 registry changes + 36 credentials: {out}"
+    );
+}
