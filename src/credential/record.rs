@@ -21,14 +21,21 @@ use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::fmt;
 
-/// Random 128-bit credential identifier, lowercase hex.
+/// 128-bit credential identifier, lowercase hex: 48 bits of Unix milliseconds, then 80 random
+/// bits (the layout of UUIDv7). Unguessable, and time-ordered so that the store's tables keyed
+/// by id grow at their end instead of dirtying random B-tree pages.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CredentialId([u8; 16]);
 
 impl CredentialId {
     pub fn random() -> Self {
         let mut b = [0u8; 16];
-        rand_core::OsRng.fill_bytes(&mut b);
+        rand_core::OsRng.fill_bytes(&mut b[6..]);
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
         Self(b)
     }
 

@@ -1,0 +1,186 @@
+//! Issuance benchmarks (criterion). Figures and the machine go in README.md § Performance.
+//!
+//! - `issue/attestats/1000`: end-to-end bulk issuance of 1,000 distinct attestats per batch —
+//!   validate, authorise, dedupe, salt and digest every claim, sign, seal, store in one
+//!   transaction, append to the ledger in one transaction — in credentials per second; beside
+//!   `ed25519/sign/1000`, the raw cost of 1,000 Ed25519 signatures in the same run.
+//! - `qr/encode+render` and `vc/add_proof`: the per-document artifacts (PDFs are not built yet).
+
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::sync::Arc;
+use tanba::credential::ids::check_digit;
+use tanba::credential::issuer_key::IssuerSigningKey;
+use tanba::credential::kinds::{Attestat, AttestatLevel, Holder, Subject};
+use tanba::credential::record::DocumentKind;
+use tanba::credential::{qr, vc};
+use tanba::issuance::Document;
+use tanba::registry::{Change, Names};
+
+const BIN: &str = "970940001239";
+
+/// The n-th distinct valid IIN of a 2008 birth year.
+fn iin(n: u64) -> String {
+    let mut serial = n % 1000;
+    let day = 1 + (n / 1000) % 28;
+    let month = 1 + (n / 28_000) % 12;
+    loop {
+        let prefix = format!("08{month:02}{day:02}5{serial:04}");
+        let d: Vec<u8> = prefix.bytes().map(|b| b - b'0').collect();
+        if let Some(k) = check_digit(&d.try_into().expect("11 digits")) {
+            return format!("{prefix}{k}");
+        }
+        serial += 1000; // stays distinct: serials 1000+ are never produced by n % 1000
+    }
+}
+
+fn attestat(n: u64) -> Document {
+    Document::Attestat(Attestat {
+        holder: Holder {
+            full_name: format!(
+                "Оқушы Әсел {}",
+                ["Нұрланқызы", "Серікқызы", "Асқарқызы", "Бекқызы"][n as usize % 4]
+            ),
+            iin: iin(n),
+        },
+        level: AttestatLevel::GeneralSecondary,
+        school: "№ 25 мектеп-гимназиясы, Астана".into(),
+        study_start: "2014-09-01".into(),
+        study_end: "2026-05-25".into(),
+        issued_on: "2026-06-20".into(),
+        series: "ЖОБ".into(),
+        number: format!("{n:07}"),
+        honours: None,
+        subjects: [
+            "Қазақ тілі",
+            "Орыс тілі",
+            "Алгебра",
+            "Геометрия",
+            "Физика",
+            "Химия",
+            "Биология",
+            "Қазақстан тарихы",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Subject {
+            name: s.to_string(),
+            grade: 4 + (i as u8 + n as u8) % 2,
+        })
+        .collect(),
+    })
+}
+
+fn issuance(c: &mut Criterion) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tanba::data_dir::DataDir::init(&tmp.path().join("d"), "bench.tanba/ledger").unwrap();
+    let log = Arc::new(dir.open_log().unwrap());
+    let svc = dir.open_issuance(log.clone()).unwrap();
+    let root = dir.authority_key().unwrap();
+    let key = IssuerSigningKey::generate();
+    let reg = svc.registry();
+    let names = Names {
+        kk: "Мектеп".into(),
+        ru: "Школа".into(),
+        en: "School".into(),
+    };
+    svc.change_registry(
+        &reg.sign(
+            &root,
+            Change::RegisterIssuer {
+                seq: 1,
+                bin: BIN.into(),
+                names,
+                kinds: vec![DocumentKind::Attestat],
+            },
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let reg = svc.registry();
+    svc.change_registry(
+        &reg.sign(
+            &root,
+            Change::AddKey {
+                seq: 2,
+                bin: BIN.into(),
+                key_id: key.public().key_id(),
+                public_key: key.public().to_base64url(),
+                not_before: "2025-01-01".into(),
+                not_after: "2027-12-31".into(),
+            },
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let today = time::macros::date!(2026 - 11 - 22);
+
+    let mut g = c.benchmark_group("issue");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(1000));
+    let mut next = 0u64;
+    g.bench_function(BenchmarkId::new("attestats", 1000), |b| {
+        b.iter_batched(
+            || {
+                let docs: Vec<Document> = (next..next + 1000).map(attestat).collect();
+                next += 1000;
+                docs
+            },
+            |docs| svc.issue_batch(BIN, &key, &docs, today).unwrap(),
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("ed25519");
+    g.throughput(Throughput::Elements(1000));
+    let msgs: Vec<Vec<u8>> = (0..1000u32)
+        .map(|i| format!("{i:0300}").into_bytes())
+        .collect();
+    g.bench_function(BenchmarkId::new("sign", 1000), |b| {
+        b.iter(|| {
+            msgs.iter()
+                .map(|m| key.sign_raw(m)[0])
+                .fold(0u8, |a, x| a ^ x)
+        })
+    });
+    g.finish();
+
+    let issued = svc
+        .issue_batch(BIN, &key, &[attestat(9_999_999)], today)
+        .unwrap();
+    let header = issued[0].signed.header.clone();
+    let claims = attestat(9_999_999).claims();
+    let payload = qr::QrPayload {
+        id: header.id,
+        v: header.version,
+        k: header.kind,
+        iss: header.issuer.clone(),
+        dt: header.issued_on.clone(),
+        c: qr::offline_claims(header.kind, &claims),
+    };
+    let mut g = c.benchmark_group("artifacts");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("qr/encode+render", |b| {
+        b.iter(|| {
+            let text = qr::encode(&payload, &key, "https://tanba.edu.kz").unwrap();
+            qr::render_png(&text, 6).unwrap()
+        })
+    });
+    g.bench_function("vc/add_proof", |b| {
+        b.iter(|| {
+            let doc = vc::credential_document("tanba.edu.kz", &header, "Мектеп", &claims);
+            vc::add_proof(
+                doc,
+                &key,
+                "did:web:tanba.edu.kz:issuers:970940001239#k",
+                "2026-06-20T00:00:00Z",
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+    log.close();
+}
+
+criterion_group!(benches, issuance);
+criterion_main!(benches);
