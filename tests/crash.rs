@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -69,9 +69,21 @@ fn sigkill_during_appends_never_loses_or_changes_acknowledged_entries() {
         let reader = {
             let got = got.clone();
             std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
+                // Only complete lines are acknowledgements: a kill can cut the last line short
+                // (a pipe write larger than PIPE_BUF is not atomic), and a fragment proves nothing.
+                let mut bytes = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut BufReader::new(stdout), &mut bytes);
+                let complete = match bytes.iter().rposition(|b| *b == b'\n') {
+                    Some(end) => &bytes[..end],
+                    None => &bytes[..0],
+                };
+                for line in String::from_utf8_lossy(complete).lines() {
                     let (i, h) = line.split_once('\t').expect("index<TAB>hash");
+                    assert_eq!(
+                        h.len(),
+                        44,
+                        "a complete line holds a base64 SHA-256: {line:?}"
+                    );
                     got.lock()
                         .unwrap()
                         .push((i.parse::<u64>().unwrap(), h.to_string()));
