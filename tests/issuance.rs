@@ -311,3 +311,312 @@ fn erasure_keeps_the_commitment_and_restart_keeps_the_registry() {
     .unwrap();
     assert_eq!(report.entries, 4);
 }
+
+mod lifecycle {
+    use super::*;
+    use tanba::credential::lifecycle::{Action, Reason, SignedStatusChange, Status};
+
+    fn status_event(f: &Fixture, index: u64) -> SignedStatusChange {
+        f.log.checkpoint_now_blocking().unwrap();
+        let entry = f.log.entry(index).unwrap().unwrap();
+        #[derive(serde::Deserialize)]
+        struct Event {
+            change: tanba::credential::lifecycle::StatusChange,
+            sig: String,
+        }
+        let e: Event = serde_json::from_slice(&entry[1..]).unwrap();
+        SignedStatusChange {
+            change: e.change,
+            sig: e.sig,
+        }
+    }
+
+    #[test]
+    fn revoke_and_reinstate_are_signed_ledger_events_checked_against_the_status() {
+        let f = fixture();
+        let c = &f
+            .svc
+            .issue_batch(SCHOOL, &f.key, &[student(1)], TODAY)
+            .unwrap()[0];
+        let on = date!(2026 - 07 - 01);
+        let s = f
+            .svc
+            .change_status(
+                SCHOOL,
+                &f.key,
+                &c.id,
+                tanba::issuance::StatusRequest {
+                    action: Action::Revoke,
+                    reason: Reason::IssuedInError,
+                    on,
+                },
+                TODAY,
+            )
+            .unwrap();
+        assert_eq!(
+            s,
+            Status::Revoked {
+                on: "2026-07-01".into(),
+                reason: Reason::IssuedInError
+            }
+        );
+        let err = f
+            .svc
+            .change_status(
+                SCHOOL,
+                &f.key,
+                &c.id,
+                tanba::issuance::StatusRequest {
+                    action: Action::Revoke,
+                    reason: Reason::Fraud,
+                    on,
+                },
+                TODAY,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("is revoked; it cannot be revoked"),
+            "{err}"
+        );
+        let err = f
+            .svc
+            .amend(SCHOOL, &f.key, &c.id, &student(1), TODAY)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("only a valid credential can be corrected"),
+            "{err}"
+        );
+        let s = f
+            .svc
+            .change_status(
+                SCHOOL,
+                &f.key,
+                &c.id,
+                tanba::issuance::StatusRequest {
+                    action: Action::Reinstate,
+                    reason: Reason::GroundsLifted,
+                    on,
+                },
+                TODAY,
+            )
+            .unwrap();
+        assert_eq!(s, Status::Valid);
+        let err = f
+            .svc
+            .change_status(
+                SCHOOL,
+                &f.key,
+                &c.id,
+                tanba::issuance::StatusRequest {
+                    action: Action::Reinstate,
+                    reason: Reason::GroundsLifted,
+                    on,
+                },
+                TODAY,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("only a revoked credential can"),
+            "{err}"
+        );
+        let err = f
+            .svc
+            .change_status(
+                SCHOOL,
+                &f.key,
+                &c.id,
+                tanba::issuance::StatusRequest {
+                    action: Action::Terminate,
+                    reason: Reason::Majority,
+                    on,
+                },
+                TODAY,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("only a guardianship act can be terminated"),
+            "{err}"
+        );
+        let err = f
+            .svc
+            .change_status(
+                SCHOOL,
+                &f.key,
+                &c.id,
+                tanba::issuance::StatusRequest {
+                    action: Action::Revoke,
+                    reason: Reason::Fraud,
+                    on: date!(2027 - 01 - 01),
+                },
+                TODAY,
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("in the future"), "{err}");
+        // Both events are in the ledger, signed by the issuer, without personal data.
+        let first = c.ledger_index + 1;
+        for (i, action) in [(first, Action::Revoke), (first + 1, Action::Reinstate)] {
+            let e = status_event(&f, i);
+            e.verify(&f.key.public()).unwrap();
+            assert_eq!(e.change.action, action);
+            assert_eq!(e.change.id, c.id);
+        }
+        // Another organisation cannot touch it.
+        let other = IssuerSigningKey::generate();
+        let err = f
+            .svc
+            .change_status(
+                "050140003254",
+                &other,
+                &c.id,
+                tanba::issuance::StatusRequest {
+                    action: Action::Revoke,
+                    reason: Reason::Fraud,
+                    on,
+                },
+                TODAY,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("did not issue this credential"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn amending_issues_a_new_version_and_keeps_the_history() {
+        let f = fixture();
+        let c = &f
+            .svc
+            .issue_batch(SCHOOL, &f.key, &[student(2)], TODAY)
+            .unwrap()[0];
+        let mut corrected = student(2);
+        if let Document::Attestat(a) = &mut corrected {
+            a.subjects[1].grade = 5;
+        }
+        let v2 = f
+            .svc
+            .amend(SCHOOL, &f.key, &c.id, &corrected, TODAY)
+            .unwrap();
+        assert_eq!((v2.id, v2.version), (c.id, 2));
+        assert_eq!(
+            f.svc.status(&c.id, Some(1)).unwrap().1,
+            Status::Superseded { by_version: 2 }
+        );
+        assert_eq!(f.svc.status(&c.id, None).unwrap(), (2, Status::Valid));
+        let old = f.svc.open_credential(&c.id, Some(1)).unwrap();
+        let new = f.svc.open_credential(&c.id, Some(2)).unwrap();
+        assert_eq!(
+            old.claims["subjects"][1]["grade"], 4,
+            "history stays readable"
+        );
+        assert_eq!(new.claims["subjects"][1]["grade"], 5);
+        f.log.checkpoint_now_blocking().unwrap();
+        let entry = f.log.entry(v2.ledger_index).unwrap().unwrap();
+        let signed = SignedHeader::from_ledger_payload(&entry[1..]).unwrap();
+        signed.verify_signature(&f.key.public()).unwrap();
+        assert_eq!(signed.header.version, 2);
+        // A diploma cannot replace an attestat, and an invalid correction is refused.
+        let mut bad = corrected.clone();
+        if let Document::Attestat(a) = &mut bad {
+            a.subjects[0].grade = 9;
+        }
+        assert!(matches!(
+            f.svc.amend(SCHOOL, &f.key, &c.id, &bad, TODAY),
+            Err(IssueError::Invalid(_))
+        ));
+        assert_eq!(
+            f.svc.status(&c.id, None).unwrap().0,
+            2,
+            "nothing was issued"
+        );
+    }
+
+    #[test]
+    fn a_guardianship_act_is_terminated() {
+        use tanba::credential::kinds::{
+            Basis, Guardianship, GuardianshipForm, GuardianshipStatus, Person,
+        };
+        let f = fixture();
+        let authority = "980340001239";
+        let gkey = IssuerSigningKey::generate();
+        let reg = f.svc.registry();
+        f.svc
+            .change_registry(
+                &reg.sign(
+                    &f.root,
+                    Change::RegisterIssuer {
+                        seq: reg.next_seq(),
+                        bin: authority.into(),
+                        names: Names {
+                            kk: "Қорғаншылық органы".into(),
+                            ru: "Орган опеки".into(),
+                            en: "Guardianship authority".into(),
+                        },
+                        kinds: vec![tanba::credential::record::DocumentKind::Guardianship],
+                    },
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let reg = f.svc.registry();
+        f.svc
+            .change_registry(
+                &reg.sign(
+                    &f.root,
+                    Change::AddKey {
+                        seq: reg.next_seq(),
+                        bin: authority.into(),
+                        key_id: gkey.public().key_id(),
+                        public_key: gkey.public().to_base64url(),
+                        not_before: "2025-01-01".into(),
+                        not_after: "2030-12-31".into(),
+                    },
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let act = Document::Guardianship(Guardianship {
+            guardians: vec![Person {
+                full_name: "Ахметова Гүлнар".into(),
+                iin: iin("85072040045"),
+            }],
+            child: Person {
+                full_name: "Ахметов Нұрсұлтан".into(),
+                iin: iin("16051050077"),
+            },
+            form: GuardianshipForm::Opeka,
+            basis: Basis {
+                decision_number: "№ 142-қ".into(),
+                decision_date: "2026-02-01".into(),
+            },
+            start_date: "2026-02-03".into(),
+            planned_end: None,
+            status: GuardianshipStatus::Active,
+        });
+        let c = &f.svc.issue_batch(authority, &gkey, &[act], TODAY).unwrap()[0];
+        let s = f
+            .svc
+            .change_status(
+                authority,
+                &gkey,
+                &c.id,
+                tanba::issuance::StatusRequest {
+                    action: Action::Terminate,
+                    reason: Reason::Adoption,
+                    on: date!(2026 - 10 - 01),
+                },
+                TODAY,
+            )
+            .unwrap();
+        assert_eq!(
+            s,
+            Status::Terminated {
+                on: "2026-10-01".into(),
+                reason: Reason::Adoption
+            }
+        );
+        assert_eq!(s.code(), "terminated");
+    }
+}

@@ -10,6 +10,7 @@ pub mod disclosure;
 pub mod ids;
 pub mod issuer_key;
 pub mod kinds;
+pub mod lifecycle;
 pub mod qr;
 pub mod record;
 pub mod sealed;

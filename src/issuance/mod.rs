@@ -23,6 +23,8 @@
 //! change changes nothing), appended to the ledger, then recorded in the store.
 
 pub mod bulk;
+mod lifecycle;
+pub use lifecycle::StatusRequest;
 pub mod output;
 
 use crate::credential::canonical;
@@ -166,6 +168,8 @@ pub enum IssueError {
     Erased(String),
     #[error("credential {0} cannot be opened: {1}")]
     Corrupt(String, String),
+    #[error("{0}")]
+    Lifecycle(String),
 }
 
 impl From<RegistryError> for IssueError {
@@ -190,6 +194,16 @@ pub struct PublicRecord {
     pub signed: SignedHeader,
     /// Where the issuance event sits in the ledger.
     pub ledger_index: Option<LeafIndex>,
+    /// Status changes of this version, in ledger order.
+    #[serde(default)]
+    pub changes: Vec<RecordedChange>,
+}
+
+/// A status change and where it sits in the ledger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordedChange {
+    pub signed: crate::credential::lifecycle::SignedStatusChange,
+    pub ledger_index: LeafIndex,
 }
 
 /// The sealed part of a stored credential version: the holder's disclosures, from which the
@@ -384,6 +398,7 @@ impl Issuance {
             let public = PublicRecord {
                 signed: out.signed.clone(),
                 ledger_index: Some(ledger_index),
+                changes: Vec::new(),
             };
             n.row.public = serde_json::to_vec(&public).map_err(|e| corrupt(&id, e))?;
             result.push(IssuedCredential {
