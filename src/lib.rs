@@ -6,6 +6,7 @@
 
 pub mod credential;
 pub mod data_dir;
+pub mod demo;
 pub mod http;
 pub mod issuance;
 pub mod ledger;

@@ -39,6 +39,20 @@ enum Command {
         #[arg(long, default_value = DEFAULT_ORIGIN)]
         origin: String,
     },
+    /// The demo: register demo issuers, issue the sample CSVs (one document revoked, one
+    /// corrected), write QR codes, VCs and manifest.json under DIR/demo/, then serve.
+    Demo {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Seed and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+        /// Folder with the sample CSVs.
+        #[arg(long, default_value = "samples/issuance")]
+        samples: PathBuf,
+    },
     /// Run the HTTP server.
     Serve {
         #[command(flatten)]
@@ -193,6 +207,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { data, listen } => serve(&data.data, &listen),
+        Command::Demo {
+            data,
+            listen,
+            no_serve,
+            samples,
+        } => demo(&data.data, &listen, no_serve, &samples),
         Command::Ledger(cmd) => ledger(cmd),
         Command::Registry(cmd) => registry(cmd),
         Command::Issue {
@@ -416,10 +436,52 @@ fn issue(
     Ok(ExitCode::SUCCESS)
 }
 
+fn demo(data: &Path, listen: &str, no_serve: bool, samples: &Path) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let dir = match DataDir::open(data) {
+        Ok(d) => d,
+        Err(tanba::data_dir::DataDirError::NotInitialised { .. }) => {
+            let d = DataDir::init(data, DEFAULT_ORIGIN)?;
+            println!("initialised ledger {DEFAULT_ORIGIN} in {}", data.display());
+            d
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let log = Arc::new(dir.open_log()?);
+    let manifest = tanba::demo::seed(&dir, log.clone(), samples, today())?;
+    let out = tanba::demo::demo_dir(&dir);
+    println!(
+        "demo: {} documents with QR codes and VCs in {} (manifest.json lists each with its expected status)",
+        manifest.len(),
+        out.display()
+    );
+    for status in ["valid", "revoked", "superseded"] {
+        if let Some(e) = manifest.iter().find(|e| e["expected_status"] == status) {
+            println!(
+                "  a {status} document: {}",
+                e["verify_url"].as_str().unwrap_or("")
+            );
+        }
+    }
+    if no_serve {
+        log.close();
+        return Ok(ExitCode::SUCCESS);
+    }
+    serve_log(log, listen, started)
+}
+
 fn serve(data: &Path, listen: &str) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let dir = DataDir::open(data)?;
     let log = Arc::new(dir.open_log()?);
+    serve_log(log, listen, started)
+}
+
+fn serve_log(
+    log: Arc<tanba::ledger::Log>,
+    listen: &str,
+    started: std::time::Instant,
+) -> Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -189,3 +189,67 @@ fn issuing_the_sample_class_and_group_end_to_end() {
         "4 registry changes + 36 credentials: {out}"
     );
 }
+
+#[test]
+fn the_demo_seeds_once_and_every_expected_status_is_the_real_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let d = data.to_str().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/issuance");
+    let (rc, out, err) = run(&[
+        "demo",
+        "--data",
+        d,
+        "--no-serve",
+        "--samples",
+        samples.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0, "{out}{err}");
+    assert!(out.contains("a revoked document: HTTP://"), "{out}");
+    let manifest: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(data.join("demo/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest.len(), 24 + 1 + 12 + 16 + 4);
+
+    let dir = tanba::data_dir::DataDir::open(&data).unwrap();
+    let log = std::sync::Arc::new(dir.open_log().unwrap());
+    let svc = dir.open_issuance(log.clone()).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for e in &manifest {
+        let id = tanba::credential::record::CredentialId::parse(e["id"].as_str().unwrap()).unwrap();
+        let version = e["version"].as_u64().map(|v| v as u32).or(Some(1));
+        let (_, status) = svc.status(&id, version).unwrap();
+        assert_eq!(status.code(), e["expected_status"], "{e}");
+        *seen.entry(status.code()).or_insert(0) += 1;
+        assert!(
+            data.join("demo")
+                .join(e["qr_png"].as_str().unwrap())
+                .exists()
+        );
+    }
+    assert_eq!(seen["revoked"], 1);
+    assert_eq!(seen["superseded"], 1);
+    log.close();
+    drop(svc);
+    drop(log);
+
+    // A second run finds the manifest and issues nothing more.
+    let before = std::fs::read(data.join("demo/manifest.json")).unwrap();
+    let (rc, _, err) = run(&[
+        "demo",
+        "--data",
+        d,
+        "--no-serve",
+        "--samples",
+        samples.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    assert_eq!(
+        std::fs::read(data.join("demo/manifest.json")).unwrap(),
+        before
+    );
+    let (_, audit_out, _) = run(&["ledger", "audit", d]);
+    assert!(
+        audit_out.contains("66 entries"),
+        "8 registry changes, 56 issued, 1 revocation, 1 correction: {audit_out}"
+    );
+}

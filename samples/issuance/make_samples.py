@@ -83,11 +83,35 @@ def college_group():
                                               "courses", "gpa"], encoding="cp1251", delimiter=";")
 
 
+def university_cohort():
+    rows = []
+    specialties = [("6B06101", "Ақпараттық жүйелер", "Ақпараттық-коммуникациялық технологиялар бакалавры"),
+                   ("6B01101", "Педагогика және психология", "Білім беру бакалавры")]
+    for n in range(16):
+        female = n % 2 == 1
+        surname = KZ_SURNAMES[(n + 3) % len(KZ_SURNAMES)] + ("а" if female else "")
+        given = (KZ_GIVEN_F if female else KZ_GIVEN_M)[(n + 2) % 5]
+        code, name, qualification = specialties[n % 2]
+        courses = [("Алгоритмдер", 6, "A", 4.0), ("Деректер қоры", 5, "A-", 3.67), ("Желілер", 4, "B+" if n % 3 else "A", 3.33 if n % 3 else 4.0)]
+        gpa = sum(c * p for _, c, _, p in courses) / sum(c for _, c, _, _ in courses)
+        rows.append([
+            f"{surname} {given}", iin(2, 1 + n % 12, 1 + n, 6 if female else 5, 500 + n), "bachelor",
+            "Әл-Фараби атындағы Қазақ ұлттық университеті", code, name, qualification,
+            "2020-09-01", "2024-06-15", "2024-06-28", "ЖБ-Б", f"{7000 + n:07d}", f"KAZNU-2024-{n:04d}",
+            "иә" if gpa >= 3.5 else "жоқ", "; ".join(f"{a}|{c}|{l}|{p:.2f}" for a, c, l, p in courses), f"{gpa:.2f}",
+        ])
+    write("university-cohort.csv", rows, ["full_name", "iin", "level", "institution", "specialty_code",
+                                          "specialty_name", "qualification", "study_start", "study_end",
+                                          "issued_on", "series", "number", "registration_number", "honours",
+                                          "courses", "gpa"])
+
+
 def guardianship_acts():
     rows = []
     for n in range(4):
-        child_year = 2016 - n * 2  # 10, 12, 14, 16 years old at the start
-        form = "opeka" if 2026 - child_year < 14 else "popechitelstvo"
+        child_year = 2015 - n * 2  # born in May; on 3 February 2026: 10, 12, 14, 16 years old
+        age_at_start = 2026 - child_year - 1
+        form = "opeka" if age_at_start < 14 else "popechitelstvo"
         rows.append([
             f"{KZ_SURNAMES[n]}а Гүлнар", iin(85, 7, 20 + n, 4, 300 + n), "", "",
             f"{KZ_SURNAMES[n]} {KZ_GIVEN_M[n]}", iin(child_year % 100, 5, 10 + n, 5, 400 + n),
@@ -101,4 +125,5 @@ def guardianship_acts():
 if __name__ == "__main__":
     school_class()
     college_group()
+    university_cohort()
     guardianship_acts()

@@ -26,6 +26,8 @@ pub struct ManifestEntry {
     pub vc_json: String,
     pub verify_url: String,
     pub expected_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +56,13 @@ pub fn write_credential(
 ) -> Result<ManifestEntry, OutputError> {
     let header = &issued.signed.header;
     let id = header.id.to_string();
-    let dir = out.join(&id);
+    // Corrected versions get their own folder beside the original's.
+    let folder = if header.version == 1 {
+        id.clone()
+    } else {
+        format!("{id}-v{}", header.version)
+    };
+    let dir = out.join(&folder);
     std::fs::create_dir_all(&dir).map_err(|e| OutputError::Write {
         path: dir.display().to_string(),
         reason: e.to_string(),
@@ -94,10 +102,11 @@ pub fn write_credential(
         id: id.clone(),
         kind: header.kind,
         pdf: None,
-        qr_png: format!("{id}/qr.png"),
-        vc_json: format!("{id}/vc.json"),
+        qr_png: format!("{folder}/qr.png"),
+        vc_json: format!("{folder}/vc.json"),
         verify_url: text,
         expected_status: "valid",
+        version: (header.version != 1).then_some(header.version),
     })
 }
 

@@ -1,0 +1,214 @@
+//! The demo: what `scripts/demo.sh` (the README's main job) shows a new user.
+//!
+//! It registers four demo issuers — a school, a college, a university and a guardianship
+//! authority — issues from the sample CSVs in `samples/issuance/` (a school class, a college
+//! group in Windows-1251, a university cohort, guardianship acts), revokes one attestat and
+//! corrects another (so its first version is superseded), and writes every document's QR code
+//! and VC with a `manifest.json` under `<data>/demo/`. Running it again finds the manifest and
+//! changes nothing.
+
+use crate::credential::lifecycle::{Action, Reason};
+use crate::credential::record::DocumentKind;
+use crate::data_dir::DataDir;
+use crate::issuance::output::{ManifestEntry, write_credential, write_manifest};
+use crate::issuance::{Document, StatusRequest, bulk};
+use crate::ledger::Log;
+use crate::registry::{Change, Names};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use time::Date;
+
+/// (BIN, kinds, names kk/ru/en, sample CSV, kind of the CSV)
+const ISSUERS: [(&str, DocumentKind, [&str; 3], &str); 4] = [
+    (
+        "970940001239",
+        DocumentKind::Attestat,
+        [
+            "№ 25 мектеп-гимназиясы",
+            "Школа-гимназия № 25",
+            "School-Gymnasium No. 25",
+        ],
+        "school-class.csv",
+    ),
+    (
+        "050140003254",
+        DocumentKind::Diploma,
+        [
+            "Алматы байланыс колледжі",
+            "Алматинский колледж связи",
+            "Almaty College of Communications",
+        ],
+        "college-group-cp1251.csv",
+    ),
+    (
+        "990240001237",
+        DocumentKind::Diploma,
+        [
+            "Әл-Фараби атындағы Қазақ ұлттық университеті",
+            "Казахский национальный университет имени аль-Фараби",
+            "Al-Farabi Kazakh National University",
+        ],
+        "university-cohort.csv",
+    ),
+    (
+        "980340001239",
+        DocumentKind::Guardianship,
+        [
+            "Астана қаласының қорғаншылық және қамқоршылық органы",
+            "Орган опеки и попечительства города Астаны",
+            "Astana Guardianship Authority",
+        ],
+        "guardianship-acts.csv",
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+#[error("demo: {0}")]
+pub struct DemoError(String);
+
+fn err<E: std::fmt::Display>(e: E) -> DemoError {
+    DemoError(e.to_string())
+}
+
+/// Where the demo writes, under the data directory.
+pub fn demo_dir(dir: &DataDir) -> PathBuf {
+    dir.path.join("demo")
+}
+
+/// Seeds the demo once; returns the manifest (read back if it already exists).
+pub fn seed(
+    dir: &DataDir,
+    log: Arc<Log>,
+    samples: &Path,
+    today: Date,
+) -> Result<Vec<serde_json::Value>, DemoError> {
+    let out = demo_dir(dir);
+    let manifest_path = out.join("manifest.json");
+    if manifest_path.exists() {
+        let bytes = std::fs::read(&manifest_path).map_err(err)?;
+        return serde_json::from_slice(&bytes).map_err(err);
+    }
+    // Check every sample before issuing anything, so a bad file leaves no partial demo.
+    let mut batches = Vec::new();
+    for (_, kind, _, csv) in ISSUERS {
+        let path = samples.join(csv);
+        let bytes =
+            std::fs::read(&path).map_err(|e| DemoError(format!("{}: {e}", path.display())))?;
+        let (docs, _, bad) = bulk::parse_csv(&bytes, kind).map_err(err)?;
+        let mut problems: Vec<String> = bad
+            .iter()
+            .flat_map(|r| r.errors.iter().map(move |e| format!("row {}: {e}", r.row)))
+            .collect();
+        for (i, d) in docs.iter().enumerate() {
+            if let Err(errors) = d.validate(today) {
+                problems.extend(errors.iter().map(|e| format!("row {}: {e}", i + 1)));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(DemoError(format!("{csv}: {}", problems.join("; "))));
+        }
+        batches.push(docs);
+    }
+    let svc = dir.open_issuance(log).map_err(err)?;
+    let root = dir.authority_key().map_err(err)?;
+    let mut manifest: Vec<ManifestEntry> = Vec::new();
+    for ((bin, kind, names, csv), docs) in ISSUERS.into_iter().zip(batches) {
+        let key = dir
+            .issuer_key(bin, true)
+            .map_err(err)?
+            .ok_or_else(|| err("no key"))?;
+        if svc.registry().issuer(bin).is_none() {
+            let reg = svc.registry();
+            let names = Names {
+                kk: names[0].into(),
+                ru: names[1].into(),
+                en: names[2].into(),
+            };
+            svc.change_registry(
+                &reg.sign(
+                    &root,
+                    Change::RegisterIssuer {
+                        seq: reg.next_seq(),
+                        bin: bin.into(),
+                        names,
+                        kinds: vec![kind],
+                    },
+                )
+                .map_err(err)?,
+            )
+            .map_err(err)?;
+            let reg = svc.registry();
+            svc.change_registry(
+                &reg.sign(
+                    &root,
+                    Change::AddKey {
+                        seq: reg.next_seq(),
+                        bin: bin.into(),
+                        key_id: key.public().key_id(),
+                        public_key: key.public().to_base64url(),
+                        not_before: "2000-01-01".into(),
+                        not_after: "2099-12-31".into(),
+                    },
+                )
+                .map_err(err)?,
+            )
+            .map_err(err)?;
+        }
+        let issued = svc
+            .issue_batch(bin, &key, &docs, today)
+            .map_err(|e| match e {
+                crate::issuance::IssueError::Invalid(rows) => DemoError(format!(
+                    "{csv}: {}",
+                    rows.iter()
+                        .flat_map(|r| r
+                            .errors
+                            .iter()
+                            .map(move |e| format!("row {}: {e}", r.row + 1)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+                other => err(other),
+            })?;
+        let name = svc
+            .registry()
+            .issuer(bin)
+            .map(|i| i.names.kk.clone())
+            .unwrap_or_default();
+        let mut entries = Vec::new();
+        for (doc, c) in docs.iter().zip(&issued) {
+            entries.push(
+                write_credential(&out, &dir.config.public_url, &name, &key, doc, c).map_err(err)?,
+            );
+        }
+        if kind == DocumentKind::Attestat && issued.len() >= 3 {
+            // Revoke the second attestat: issued in error.
+            let request = StatusRequest {
+                action: Action::Revoke,
+                reason: Reason::IssuedInError,
+                on: today,
+            };
+            svc.change_status(bin, &key, &issued[1].id, request, today)
+                .map_err(err)?;
+            entries[1].expected_status = "revoked";
+            // Correct the third: a grade was mistyped. Version 1 becomes superseded.
+            let mut corrected = docs[2].clone();
+            if let Document::Attestat(a) = &mut corrected
+                && let Some(s) = a.subjects.last_mut()
+            {
+                s.grade = if s.grade == 5 { 4 } else { 5 };
+            }
+            let v2 = svc
+                .amend(bin, &key, &issued[2].id, &corrected, today)
+                .map_err(err)?;
+            entries[2].expected_status = "superseded";
+            entries.push(
+                write_credential(&out, &dir.config.public_url, &name, &key, &corrected, &v2)
+                    .map_err(err)?,
+            );
+        }
+        manifest.extend(entries);
+    }
+    write_manifest(&out, &manifest).map_err(err)?;
+    let bytes = std::fs::read(&manifest_path).map_err(err)?;
+    serde_json::from_slice(&bytes).map_err(err)
+}
