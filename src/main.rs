@@ -467,26 +467,43 @@ fn demo(data: &Path, listen: &str, no_serve: bool, samples: &Path) -> Result<Exi
         log.close();
         return Ok(ExitCode::SUCCESS);
     }
-    serve_log(log, listen, started)
+    serve_log(&dir, log, listen, started)
 }
 
 fn serve(data: &Path, listen: &str) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let dir = DataDir::open(data)?;
     let log = Arc::new(dir.open_log()?);
-    serve_log(log, listen, started)
+    serve_log(&dir, log, listen, started)
 }
 
 fn serve_log(
+    dir: &DataDir,
     log: Arc<tanba::ledger::Log>,
     listen: &str,
     started: std::time::Instant,
 ) -> Result<ExitCode> {
+    let host = dir
+        .config
+        .public_url
+        .trim_end_matches('/')
+        .split("://")
+        .nth(1)
+        .unwrap_or(&dir.config.public_url)
+        .to_string();
+    let trust = tanba::http::trust::TrustContext {
+        issuance: dir.open_issuance(log.clone())?,
+        authority: dir.authority_key()?,
+        host,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let state = tanba::http::AppState { log: log.clone() };
+    let state = tanba::http::AppState {
+        log: log.clone(),
+        trust: Some(Arc::new(trust)),
+    };
     rt.block_on(async {
         let shutdown = tanba::http::shutdown_signal().context("installing signal handlers")?;
         let listener = tokio::net::TcpListener::bind(listen)
@@ -507,6 +524,7 @@ fn serve_log(
         println!("  http://{addr}/ledger/checkpoint     latest signed checkpoint");
         println!("  http://{addr}/ledger/vkey           verifier key");
         println!("  http://{addr}/ledger/proof/inclusion?index=0");
+        println!("  http://{addr}/trust                 root-signed trust list of issuers");
         println!("  http://{addr}/healthz  http://{addr}/metrics");
         std::io::stdout().flush().ok();
         tanba::http::serve(listener, state, shutdown).await?;

@@ -46,10 +46,13 @@ fn fixture(n: u32) -> Fixture {
 }
 
 async fn get(log: &Arc<Log>, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let resp = app(AppState { log: log.clone() })
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let resp = app(AppState {
+        log: log.clone(),
+        trust: None,
+    })
+    .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+    .await
+    .unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
     let body = resp
@@ -228,19 +231,25 @@ async fn malformed_requests_get_4xx_json_errors_never_500() {
     for i in 0..40 {
         req = req.header(format!("x-pad-{i}"), "b".repeat(1000));
     }
-    let resp = app(AppState { log: f.log.clone() })
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let resp = app(AppState {
+        log: f.log.clone(),
+        trust: None,
+    })
+    .oneshot(req.body(Body::empty()).unwrap())
+    .await
+    .unwrap();
     assert_eq!(resp.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     // A body on a GET-only route is refused by method, a huge body by size.
-    let resp = app(AppState { log: f.log.clone() })
-        .oneshot(
-            Request::post("/ledger/checkpoint")
-                .body(Body::from(vec![0u8; 100_000]))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let resp = app(AppState {
+        log: f.log.clone(),
+        trust: None,
+    })
+    .oneshot(
+        Request::post("/ledger/checkpoint")
+            .body(Body::from(vec![0u8; 100_000]))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
     assert!(resp.status().is_client_error(), "{}", resp.status());
 }

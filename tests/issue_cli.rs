@@ -252,4 +252,52 @@ fn the_demo_seeds_once_and_every_expected_status_is_the_real_one() {
         audit_out.contains("66 entries"),
         "8 registry changes, 56 issued, 1 revocation, 1 correction: {audit_out}"
     );
+
+    // The server publishes the trust list and the DID documents the VCs point to.
+    let server = common::Server::start(&data);
+    let (status, body) = common::get(&format!("{}/trust", server.base));
+    assert_eq!(status, 200);
+    let list: TrustList = serde_json::from_slice(&body).unwrap();
+    list.verify(&dir.authority_key().unwrap().public()).unwrap();
+    assert_eq!(list.body["issuers"].as_array().unwrap().len(), 4);
+    let (status, body) = common::get(&format!("{}/issuers/970940001239/did.json", server.base));
+    assert_eq!(status, 200);
+    let did: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let key = dir
+        .issuer_key("970940001239", false)
+        .unwrap()
+        .unwrap()
+        .public();
+    assert_eq!(
+        did["verificationMethod"][0]["publicKeyMultibase"],
+        vc::multikey(&key)
+    );
+    assert_eq!(did["id"], "did:web:127.0.0.1%3A8080:issuers:970940001239");
+    let (status, body) = common::get(&format!("{}/.well-known/did.json", server.base));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, body) = common::get(&format!("{}/issuers/000000000000/did.json", server.base));
+    assert_eq!(status, 404);
+    assert!(String::from_utf8_lossy(&body).contains("no issuer with BIN"));
+    // And a VC from the demo verifies with the key its DID document publishes.
+    let vc_entry = manifest
+        .iter()
+        .find(|e| e["kind"] == "attestat" && e["expected_status"] == "valid")
+        .unwrap();
+    let vc_json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            data.join("demo")
+                .join(vc_entry["vc_json"].as_str().unwrap()),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let vm = vc_json["proof"]["verificationMethod"].as_str().unwrap();
+    let method = did["verificationMethod"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == vm)
+        .unwrap();
+    assert_eq!(method["publicKeyMultibase"], vc::multikey(&key));
+    vc::verify_proof(&vc_json, &key).unwrap();
 }

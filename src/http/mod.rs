@@ -8,6 +8,7 @@
 pub mod error;
 mod ledger;
 mod ops;
+pub mod trust;
 
 use crate::ledger::Log;
 use axum::Router;
@@ -30,6 +31,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct AppState {
     pub log: Arc<Log>,
+    /// The issuer registry and its keys; `None` serves the ledger alone.
+    pub trust: Option<Arc<trust::TrustContext>>,
 }
 
 /// The whole application router.
@@ -37,6 +40,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(ledger::router())
         .merge(ops::router())
+        .merge(trust::router())
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(header_limits))
