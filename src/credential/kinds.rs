@@ -94,6 +94,34 @@ impl Check {
         }
     }
 
+    /// The education documents' date chain: birth < study_start < study_end ≤ issued_on ≤ today.
+    fn study_dates(
+        &mut self,
+        birth: Option<Date>,
+        study_start: &str,
+        study_end: &str,
+        issued_on: &str,
+        today: Date,
+    ) -> (Option<Date>, Option<Date>) {
+        let start = self.date("study_start", study_start);
+        let end = self.date("study_end", study_end);
+        let issued = self.date("issued_on", issued_on);
+        self.order(
+            "study_start",
+            birth.map(|b| ("the birth date in holder.iin", b)),
+            start,
+            false,
+        );
+        self.order("study_end", start.map(|s| ("study_start", s)), end, false);
+        self.order("issued_on", end.map(|e| ("study_end", e)), issued, true);
+        if let Some(i) = issued
+            && i > today
+        {
+            self.fail("issued_on", format!("is in the future (today is {today})"));
+        }
+        (start, end)
+    }
+
     fn finish(self) -> Result<(), Vec<FieldError>> {
         if self.errors.is_empty() {
             Ok(())
@@ -183,22 +211,13 @@ impl Attestat {
             c.fail("number", "is digits only");
         }
         let birth = iin.as_ref().and_then(birth_of);
-        let start = c.date("study_start", &self.study_start);
-        let end = c.date("study_end", &self.study_end);
-        let issued = c.date("issued_on", &self.issued_on);
-        c.order(
-            "study_start",
-            birth.map(|b| ("the birth date in holder.iin", b)),
-            start,
-            false,
+        let (_, end) = c.study_dates(
+            birth,
+            &self.study_start,
+            &self.study_end,
+            &self.issued_on,
+            today,
         );
-        c.order("study_end", start.map(|s| ("study_start", s)), end, false);
-        c.order("issued_on", end.map(|e| ("study_end", e)), issued, true);
-        if let Some(i) = issued
-            && i > today
-        {
-            c.fail("issued_on", format!("is in the future (today is {today})"));
-        }
         let min_age = match self.level {
             AttestatLevel::BasicSecondary => 14,
             AttestatLevel::GeneralSecondary => 16,
@@ -393,22 +412,13 @@ impl Diploma {
             c.fail("specialty_code", rule);
         }
         let birth = iin.as_ref().and_then(birth_of);
-        let start = c.date("study_start", &self.study_start);
-        let end = c.date("study_end", &self.study_end);
-        let issued = c.date("issued_on", &self.issued_on);
-        c.order(
-            "study_start",
-            birth.map(|b| ("the birth date in holder.iin", b)),
-            start,
-            false,
+        let (start, _) = c.study_dates(
+            birth,
+            &self.study_start,
+            &self.study_end,
+            &self.issued_on,
+            today,
         );
-        c.order("study_end", start.map(|s| ("study_start", s)), end, false);
-        c.order("issued_on", end.map(|e| ("study_end", e)), issued, true);
-        if let Some(i) = issued
-            && i > today
-        {
-            c.fail("issued_on", format!("is in the future (today is {today})"));
-        }
         if let (Some(b), Some(s)) = (birth, start)
             && age_on(b, s) < 14
         {

@@ -207,14 +207,7 @@ impl Issuance {
             }]));
         }
         let raw = id.to_bytes();
-        let wrapped = self
-            .store
-            .wrapped_key(&raw)?
-            .ok_or_else(|| IssueError::Erased(id.to_string()))?;
-        let data_key = self
-            .master
-            .unwrap_data_key(&raw, &wrapped)
-            .map_err(|e| corrupt(id, e))?;
+        let data_key = self.data_key(id)?;
         let version = latest + 1;
         let out = issue(
             &IssueParams {

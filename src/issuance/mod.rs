@@ -413,6 +413,21 @@ impl Issuance {
         Ok(result)
     }
 
+    /// A credential's data key, unwrapped; `Erased` once its personal data was erased.
+    fn data_key(
+        &self,
+        id: &CredentialId,
+    ) -> Result<crate::credential::sealed::DataKey, IssueError> {
+        let raw = id.to_bytes();
+        let wrapped = self
+            .store
+            .wrapped_key(&raw)?
+            .ok_or_else(|| IssueError::Erased(id.to_string()))?;
+        self.master
+            .unwrap_data_key(&raw, &wrapped)
+            .map_err(|e| corrupt(id, e))
+    }
+
     /// Signs one document and seals its personal data.
     fn prepare(
         &self,
@@ -494,14 +509,7 @@ impl Issuance {
             .ok_or_else(|| IssueError::Unknown(id.to_string()))?;
         let public: PublicRecord =
             serde_json::from_slice(&row.public).map_err(|e| corrupt(id, e))?;
-        let wrapped = self
-            .store
-            .wrapped_key(&raw)?
-            .ok_or_else(|| IssueError::Erased(id.to_string()))?;
-        let data_key = self
-            .master
-            .unwrap_data_key(&raw, &wrapped)
-            .map_err(|e| corrupt(id, e))?;
+        let data_key = self.data_key(id)?;
         let plain = data_key
             .open(&raw, version, &row.sealed)
             .map_err(|e| corrupt(id, e))?;
