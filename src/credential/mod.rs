@@ -13,5 +13,6 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod qr;
 pub mod record;
+pub mod sdjwt;
 pub mod sealed;
 pub mod vc;
