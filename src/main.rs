@@ -76,8 +76,8 @@ enum Command {
         /// attestat, diploma or guardianship.
         #[arg(long)]
         kind: String,
-        /// The CSV file (UTF-8 or Windows-1251; see src/issuance/bulk.rs for the columns).
-        #[arg(long)]
+        /// The CSV (UTF-8 or Windows-1251) or XLSX file; see src/issuance/bulk.rs for the columns.
+        #[arg(long, alias = "file")]
         csv: PathBuf,
         /// Where to write the QR codes, VC JSON files and manifest.json.
         #[arg(long)]

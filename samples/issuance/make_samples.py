@@ -100,10 +100,39 @@ def university_cohort():
             "2020-09-01", "2024-06-15", "2024-06-28", "ЖБ-Б", f"{7000 + n:07d}", f"KAZNU-2024-{n:04d}",
             "иә" if gpa >= 3.5 else "жоқ", "; ".join(f"{a}|{c}|{l}|{p:.2f}" for a, c, l, p in courses), f"{gpa:.2f}",
         ])
-    write("university-cohort.csv", rows, ["full_name", "iin", "level", "institution", "specialty_code",
-                                          "specialty_name", "qualification", "study_start", "study_end",
-                                          "issued_on", "series", "number", "registration_number", "honours",
-                                          "courses", "gpa"])
+    header = ["full_name", "iin", "level", "institution", "specialty_code", "specialty_name", "qualification",
+              "study_start", "study_end", "issued_on", "series", "number", "registration_number", "honours",
+              "courses", "gpa"]
+    write("university-cohort.csv", rows, header)
+    write_xlsx("university-cohort.xlsx", rows, header)
+
+
+def write_xlsx(name, rows, header):
+    """The same cohort as an Excel workbook, the way registrars keep it: dates as date cells, and
+    some IINs typed as numbers (which drops their leading zero). Needs openpyxl; skipped without."""
+    try:
+        import datetime
+        import openpyxl
+    except ImportError:
+        print(f"openpyxl is not installed; {name} not regenerated")
+        return
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Cohort"
+    ws.append(header)
+    for i, row in enumerate(rows):
+        cells = list(row)
+        for c in (7, 8, 9):  # study_start, study_end, issued_on
+            cells[c] = datetime.date.fromisoformat(cells[c])
+        if i % 2 == 0:
+            cells[1] = int(cells[1])  # typed as a number
+        cells[15] = float(cells[15])
+        ws.append(cells)
+    for c in ws["H"][1:] + ws["I"][1:] + ws["J"][1:]:
+        c.number_format = "DD.MM.YYYY"
+    # A fixed timestamp keeps the file byte-for-byte reproducible.
+    wb.properties.created = wb.properties.modified = datetime.datetime(2026, 1, 1)
+    wb.save(os.path.join(HERE, name))
 
 
 def guardianship_acts():

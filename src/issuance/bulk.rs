@@ -1,5 +1,6 @@
 //! Bulk input: a whole class or cohort from a CSV file, as exported by Excel or 1C, in UTF-8
-//! or Windows-1251, comma- or semicolon-separated (Russian-locale Excel writes `;`).
+//! or Windows-1251, comma- or semicolon-separated (Russian-locale Excel writes `;`), or from
+//! the first sheet of an XLSX workbook.
 //!
 //! Columns, by kind (header names as below, any order; extra columns are refused so that a
 //! misspelled header does not silently drop data):
@@ -148,8 +149,96 @@ pub fn parse_csv(
         .headers()
         .map_err(malformed)?
         .iter()
-        .map(|h| h.trim().to_lowercase())
+        .map(str::to_string)
         .collect();
+    let mut records = Vec::new();
+    for record in reader.records() {
+        records.push(
+            record
+                .map_err(malformed)?
+                .iter()
+                .map(str::to_string)
+                .collect(),
+        );
+    }
+    let (docs, errors) = parse_table(&header, &records, kind)?;
+    Ok((docs, encoding, errors))
+}
+
+/// The documents of an XLSX workbook's first sheet (first row = header), or every row's problems.
+/// Date cells become `YYYY-MM-DD`; IINs and BINs stored as numbers get their leading zeros back.
+pub fn parse_xlsx(
+    bytes: &[u8],
+    kind: DocumentKind,
+) -> Result<(Vec<Document>, Vec<RowError>), BulkError> {
+    use calamine::{Data, Reader as _};
+    if bytes.len() > MAX_CSV_BYTES {
+        return Err(BulkError::TooLarge(bytes.len()));
+    }
+    let bad = |reason: String| BulkError::Malformed { line: 0, reason };
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e| bad(format!("not an XLSX workbook: {e}")))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or(BulkError::Empty)?
+        .map_err(|e| bad(e.to_string()))?;
+    let mut rows = range.rows();
+    let header: Vec<String> = rows
+        .next()
+        .ok_or(BulkError::Empty)?
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let iin_columns: Vec<bool> = header
+        .iter()
+        .map(|h| h.trim().to_lowercase().ends_with("iin"))
+        .collect();
+    let excel_epoch =
+        time::Date::from_calendar_date(1899, time::Month::December, 30).expect("a date");
+    let records: Vec<Vec<String>> = rows
+        .filter(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| match c {
+                    Data::DateTime(d) => {
+                        let days = d.as_f64().floor() as i64;
+                        (excel_epoch + time::Duration::days(days)).to_string()
+                    }
+                    Data::Float(f) if iin_columns.get(i) == Some(&true) && f.fract() == 0.0 => {
+                        format!("{:012}", *f as u64)
+                    }
+                    Data::Int(n) if iin_columns.get(i) == Some(&true) => format!("{n:012}"),
+                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    parse_table(&header, &records, kind)
+}
+
+/// CSV or XLSX, told apart by the file's first bytes (an XLSX file is a ZIP archive).
+pub fn parse_file(
+    bytes: &[u8],
+    kind: DocumentKind,
+) -> Result<(Vec<Document>, Option<Encoding>, Vec<RowError>), BulkError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        let (docs, errors) = parse_xlsx(bytes, kind)?;
+        Ok((docs, None, errors))
+    } else {
+        let (docs, enc, errors) = parse_csv(bytes, kind)?;
+        Ok((docs, Some(enc), errors))
+    }
+}
+
+/// Turns a header and its rows into documents, checking the columns first.
+fn parse_table(
+    header: &[String],
+    records: &[Vec<String>],
+    kind: DocumentKind,
+) -> Result<(Vec<Document>, Vec<RowError>), BulkError> {
+    let header: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
     let (required, optional) = columns(kind);
     let mut index = HashMap::new();
     for (i, h) in header.iter().enumerate() {
@@ -180,14 +269,13 @@ pub fn parse_csv(
 
     let mut docs = Vec::new();
     let mut errors = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(malformed)?;
+    for (n, record) in records.iter().enumerate() {
         let get = |c: &str| {
             index
                 .get(c)
                 .and_then(|&i| record.get(i))
-                .unwrap_or("")
-                .to_string()
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
         };
         let mut row = Row {
             get: &get,
@@ -210,7 +298,7 @@ pub fn parse_csv(
     if docs.is_empty() && errors.is_empty() {
         return Err(BulkError::Empty);
     }
-    Ok((docs, encoding, errors))
+    Ok((docs, errors))
 }
 
 struct Row<'a> {

@@ -179,3 +179,31 @@ fn diplomas_and_guardianship_acts_parse() {
     assert_eq!(g.guardians.len(), 2);
     g.validate(date!(2026 - 11 - 22)).unwrap();
 }
+
+#[test]
+fn xlsx_with_date_cells_and_numeric_iins_reads_like_the_csv() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/issuance");
+    let xlsx = std::fs::read(dir.join("university-cohort.xlsx")).unwrap();
+    let csv = std::fs::read(dir.join("university-cohort.csv")).unwrap();
+    let (from_xlsx, enc, errors) = parse_file(&xlsx, DocumentKind::Diploma).unwrap();
+    assert_eq!(enc, None, "told apart from CSV by its bytes");
+    assert!(errors.is_empty(), "{errors:?}");
+    let (from_csv, _, _) = parse_csv(&csv, DocumentKind::Diploma).unwrap();
+    assert_eq!(from_xlsx.len(), 16);
+    // Dates came from date cells, IINs typed as numbers got their leading zero back: the
+    // workbook yields exactly the documents of the CSV.
+    assert_eq!(from_xlsx, from_csv);
+    let Document::Diploma(d) = &from_xlsx[0] else {
+        panic!()
+    };
+    assert!(
+        d.holder.iin.starts_with('0') && d.holder.iin.len() == 12,
+        "{}",
+        d.holder.iin
+    );
+    assert_eq!(d.study_start, "2020-09-01");
+    assert!(matches!(
+        parse_xlsx(b"PK\x03\x04 not really a zip", DocumentKind::Diploma),
+        Err(BulkError::Malformed { .. })
+    ));
+}
