@@ -185,8 +185,9 @@ fn xlsx_with_date_cells_and_numeric_iins_reads_like_the_csv() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/issuance");
     let xlsx = std::fs::read(dir.join("university-cohort.xlsx")).unwrap();
     let csv = std::fs::read(dir.join("university-cohort.csv")).unwrap();
-    let (from_xlsx, enc, errors) = parse_file(&xlsx, DocumentKind::Diploma).unwrap();
-    assert_eq!(enc, None, "told apart from CSV by its bytes");
+    let parsed = parse_file(&xlsx, DocumentKind::Diploma).unwrap();
+    let (from_xlsx, errors) = (parsed.docs, parsed.errors);
+    assert_eq!(parsed.encoding, None, "told apart from CSV by its bytes");
     assert!(errors.is_empty(), "{errors:?}");
     let (from_csv, _, _) = parse_csv(&csv, DocumentKind::Diploma).unwrap();
     assert_eq!(from_xlsx.len(), 16);
