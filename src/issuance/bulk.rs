@@ -218,17 +218,31 @@ pub fn parse_xlsx(
     parse_table(&header, &records, kind)
 }
 
+/// What a bulk file held.
+#[derive(Debug)]
+pub struct Parsed {
+    pub docs: Vec<Document>,
+    /// The text encoding of a CSV; `None` for an XLSX workbook.
+    pub encoding: Option<Encoding>,
+    pub errors: Vec<RowError>,
+}
+
 /// CSV or XLSX, told apart by the file's first bytes (an XLSX file is a ZIP archive).
-pub fn parse_file(
-    bytes: &[u8],
-    kind: DocumentKind,
-) -> Result<(Vec<Document>, Option<Encoding>, Vec<RowError>), BulkError> {
+pub fn parse_file(bytes: &[u8], kind: DocumentKind) -> Result<Parsed, BulkError> {
     if bytes.starts_with(b"PK\x03\x04") {
         let (docs, errors) = parse_xlsx(bytes, kind)?;
-        Ok((docs, None, errors))
+        Ok(Parsed {
+            docs,
+            encoding: None,
+            errors,
+        })
     } else {
         let (docs, enc, errors) = parse_csv(bytes, kind)?;
-        Ok((docs, Some(enc), errors))
+        Ok(Parsed {
+            docs,
+            encoding: Some(enc),
+            errors,
+        })
     }
 }
 
