@@ -320,9 +320,14 @@ fn issue(
     use tanba::issuance::{IssueError, bulk, output};
     let kind = parse_kind(kind)?;
     let bytes = std::fs::read(csv).with_context(|| format!("cannot read {}", csv.display()))?;
-    let (mut docs, encoding, mut bad) = bulk::parse_csv(&bytes, kind)?;
+    let bulk::Parsed {
+        mut docs,
+        encoding,
+        errors: mut bad,
+    } = bulk::parse_file(&bytes, kind)?;
+    let format = encoding.map_or("XLSX".to_string(), |e| format!("CSV, {e:?}"));
     eprintln!(
-        "{}: {} rows read ({encoding:?})",
+        "{}: {} rows read ({format})",
         csv.display(),
         docs.len() + bad.len()
     );

@@ -111,6 +111,41 @@ fn issuing_the_sample_class_and_group_end_to_end() {
     assert_eq!(rc, 0, "{err}");
     assert!(err.contains("Windows1251"), "{err}");
 
+    // A university's cohort from an XLSX workbook.
+    let (rc, _, err) = run(&[
+        "registry",
+        "add-issuer",
+        "--data",
+        d,
+        "--bin",
+        "990240001237",
+        "--name-kk",
+        "ҚазҰУ",
+        "--name-ru",
+        "КазНУ",
+        "--name-en",
+        "KazNU",
+        "--kinds",
+        "diploma",
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    let out_x = tmp.path().join("cohort");
+    let (rc, _, err) = run(&[
+        "issue",
+        "--data",
+        d,
+        "--issuer",
+        "990240001237",
+        "--kind",
+        "diploma",
+        "--file",
+        &sample("university-cohort.xlsx"),
+        "--out",
+        out_x.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(err.contains("16 rows read (XLSX)"), "{err}");
+
     // Keys come from the trust list, checked against the root key in the data directory.
     let (rc, list, _) = run(&["registry", "show", "--data", d]);
     assert_eq!(rc, 0);
@@ -185,8 +220,8 @@ fn issuing_the_sample_class_and_group_end_to_end() {
     let (rc, out, _) = run(&["ledger", "audit", d]);
     assert_eq!(rc, 0, "{out}");
     assert!(
-        out.contains("40 entries"),
-        "4 registry changes + 36 credentials: {out}"
+        out.contains("58 entries"),
+        "6 registry changes + 24 + 12 + 16 credentials: {out}"
     );
 }
 
