@@ -211,3 +211,71 @@ fn inclusion_by_hash_finds_indexed_and_not_yet_indexed_leaves() {
     log.close();
     assert_eq!(log.store().leaf_index_watermark().unwrap(), 20_001);
 }
+
+#[test]
+fn cli_proofs_verify_and_a_tampered_proof_is_refused() {
+    let (tmp, dir) = build(1_000);
+    let d = dir.path.to_str().unwrap();
+    let proof = tmp.path().join("p.json");
+    for args in [vec!["--index", "517"], vec!["--from", "10"]] {
+        let out = common::tanba()
+            .args(["ledger", "proof", "--data", d])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::write(&proof, &out.stdout).unwrap();
+        let ok = common::tanba()
+            .args(["ledger", "verify-proof", "--data", d])
+            .arg(&proof)
+            .output()
+            .unwrap();
+        assert_eq!(
+            ok.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&ok.stdout)
+        );
+        // One changed hash in the proof path: exit 1, and the reason.
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let h = v["proof"][0].as_str().unwrap().to_string();
+        let flipped = if h.starts_with('A') {
+            h.replacen('A', "B", 1)
+        } else {
+            format!("A{}", &h[1..])
+        };
+        v["proof"][0] = serde_json::json!(flipped);
+        std::fs::write(&proof, serde_json::to_vec(&v).unwrap()).unwrap();
+        let bad = common::tanba()
+            .args(["ledger", "verify-proof", "--data", d])
+            .arg(&proof)
+            .output()
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&bad.stdout).starts_with("INVALID"));
+    }
+    // A proof under another log's key is refused too.
+    let other = tanba::ledger::generate_log_key("tanba.test/ledger")
+        .unwrap()
+        .1;
+    let out = common::tanba()
+        .args(["ledger", "proof", "--data", d, "--index", "3"])
+        .output()
+        .unwrap();
+    std::fs::write(&proof, &out.stdout).unwrap();
+    let bad = common::tanba()
+        .args(["ledger", "verify-proof", "--vkey", &other])
+        .arg(&proof)
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&bad.stdout)
+    );
+}

@@ -65,7 +65,8 @@ fn twelve_digits(field: &'static str, s: &str) -> Result<[u8; 12], IdError> {
     for (i, b) in s.bytes().enumerate() {
         d[i] = b - b'0';
     }
-    let first: [u8; 11] = d[..11].try_into().expect("11 digits");
+    let mut first = [0u8; 11];
+    first.copy_from_slice(&d[..11]);
     match check_digit(&first) {
         Some(k) if k == d[11] => Ok(d),
         Some(k) => Err(err(format!(

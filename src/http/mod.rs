@@ -12,7 +12,7 @@ pub mod trust;
 
 use crate::ledger::Log;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -44,7 +44,6 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(header_limits))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -193,8 +193,8 @@ pub fn parse_xlsx(
         .iter()
         .map(|h| h.trim().to_lowercase().ends_with("iin"))
         .collect();
-    let excel_epoch =
-        time::Date::from_calendar_date(1899, time::Month::December, 30).expect("a date");
+    // Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in).
+    let excel_epoch = time::macros::date!(1899 - 12 - 30);
     let records: Vec<Vec<String>> = rows
         .filter(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
         .map(|r| {

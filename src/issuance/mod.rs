@@ -127,7 +127,9 @@ impl IndexKey {
     }
 
     fn hash(&self, domain: &str, data: &str) -> [u8; 32] {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
+        // HMAC takes keys of any length (RFC 2104 §2): this constructor cannot fail.
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length");
         mac.update(domain.as_bytes());
         mac.update(&[0]);
         mac.update(data.as_bytes());
@@ -313,6 +315,11 @@ impl Issuance {
         // 1–3: validate, authorise, refuse duplicates; collect everything before failing.
         let mut rows = Vec::new();
         let mut identities = std::collections::HashMap::new();
+        // Each document's duplicate key, computed once: checked here, stored in step 5.
+        let dedupes: Vec<[u8; 32]> = docs
+            .iter()
+            .map(|d| self.index.dedupe(&d.identity(&bin)))
+            .collect();
         for (row, doc) in docs.iter().enumerate() {
             let mut errors = doc.validate(today).err().unwrap_or_default();
             if errors.is_empty() {
@@ -328,7 +335,7 @@ impl Issuance {
                         rule: e.to_string(),
                     }),
                 }
-                let dedupe = self.index.dedupe(&doc.identity(&bin));
+                let dedupe = dedupes[row];
                 if let Some(first) = identities.insert(dedupe, row) {
                     errors.push(FieldError {
                         field: "holder".into(),
@@ -360,10 +367,12 @@ impl Issuance {
         let prepared: Vec<Result<Vec<Prepared>, IssueError>> = std::thread::scope(|scope| {
             let workers: Vec<_> = docs
                 .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(|| {
+                .zip(dedupes.chunks(chunk))
+                .map(|(part, keys)| {
+                    scope.spawn(move || {
                         part.iter()
-                            .map(|d| self.prepare(d, &issuer, &bin, key))
+                            .zip(keys)
+                            .map(|(d, dedupe)| self.prepare(d, &issuer, *dedupe, key))
                             .collect()
                     })
                 })
@@ -433,7 +442,7 @@ impl Issuance {
         &self,
         doc: &Document,
         issuer: &Bin,
-        bin: &str,
+        dedupe: [u8; 32],
         key: &IssuerSigningKey,
     ) -> Result<Prepared, IssueError> {
         let id = CredentialId::random();
@@ -474,7 +483,7 @@ impl Issuance {
                     .map_err(|e| corrupt(&id, e))?,
             },
             wrapped_key: Some(wrapped),
-            dedupe: Some(self.index.dedupe(&doc.identity(bin))),
+            dedupe: Some(dedupe),
             holders: doc
                 .holder_iins()
                 .iter()

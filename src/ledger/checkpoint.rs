@@ -198,6 +198,52 @@ mod tests {
         assert_eq!(n.to_bytes(), PETER_NOTE.as_bytes());
     }
 
+    /// c2sp.org/tlog-checkpoint's example (as signed in c2sp.org/tlog-witness). Its key is not
+    /// published, so the body must be ours byte for byte for the same tree, and the published
+    /// note must parse and be refused under any key of ours.
+    #[test]
+    fn c2sp_checkpoint_example() {
+        const BODY: &str = "example.com/behind-the-sofa
+20852163
+CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=
+";
+        const NOTE: &str = "example.com/behind-the-sofa
+20852163
+CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=
+
+\
+            — example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=
+";
+        let parsed = Checkpoint::from_bytes(BODY.as_bytes()).unwrap();
+        assert_eq!(
+            (parsed.origin(), parsed.size()),
+            ("example.com/behind-the-sofa", 20852163)
+        );
+        let (skey, vkey) = generate_log_key("example.com/behind-the-sofa").unwrap();
+        let ours = LogSigner::new(&skey, &vkey)
+            .unwrap()
+            .sign(TreeHead {
+                size: parsed.size(),
+                root: *parsed.hash(),
+            })
+            .unwrap();
+        assert!(
+            ours.note.starts_with(
+                format!(
+                    "{BODY}
+— example.com/behind-the-sofa "
+                )
+                .as_bytes()
+            )
+        );
+        let note = Note::from_bytes(NOTE.as_bytes()).unwrap();
+        assert_eq!(note.text(), BODY.as_bytes());
+        assert!(matches!(
+            LogVerifier::new(&vkey).unwrap().open(NOTE.as_bytes()),
+            Err(CheckpointError::BadSignature(_))
+        ));
+    }
+
     #[test]
     fn signed_checkpoint_round_trips_and_rejects_other_keys() {
         let (skey, vkey) = generate_log_key("tanba.test/log").unwrap();

@@ -24,9 +24,10 @@ pub fn encode(level0: &[u8]) -> Vec<u8> {
         let start = out.len();
         for j in 0..count {
             let l = prev_start + 64 * j;
-            let left = Hash(out[l..l + 32].try_into().expect("32 bytes"));
-            let right = Hash(out[l + 32..l + 64].try_into().expect("32 bytes"));
-            out.extend_from_slice(&node_hash(left, right).0);
+            let (mut left, mut right) = ([0u8; 32], [0u8; 32]);
+            left.copy_from_slice(&out[l..l + 32]);
+            right.copy_from_slice(&out[l + 32..l + 64]);
+            out.extend_from_slice(&node_hash(Hash(left), Hash(right)).0);
         }
         prev_start = start;
         prev_count = count;
