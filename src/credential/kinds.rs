@@ -365,7 +365,8 @@ pub const HONOURS_MIN_GPA: f64 = 3.5;
 impl Diploma {
     /// The specialty-code shape for each level: higher education codes are the level prefix
     /// (6B bachelor, 7M master, 8D doctorate) and five digits, the first two a broad field
-    /// 01–12; TVET codes are eight digits. Whether a code exists is for the classifier table.
+    /// 01–12; TVET codes are eight digits. Then the code must exist in the classifier table
+    /// at the same level.
     fn code_rule(&self) -> Result<(), String> {
         let code = self.specialty_code.trim();
         let prefix = match self.level {
@@ -395,6 +396,14 @@ impl Diploma {
             None => Err(format!(
                 "{code:?} must be eight digits for technical and vocational education"
             )),
+        }?;
+        match super::classifier::lookup(code) {
+            None => Err(format!("{code:?} is not in the classifier of specialties")),
+            Some(s) if s.level != self.level => Err(format!(
+                "{code:?} is a {:?} specialty in the classifier, not {:?}",
+                s.level, self.level
+            )),
+            Some(_) => Ok(()),
         }
     }
 

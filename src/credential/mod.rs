@@ -6,6 +6,7 @@
 //! commitments, issuer key ids, signatures and timestamps.
 
 pub mod canonical;
+pub mod classifier;
 pub mod disclosure;
 pub mod ids;
 pub mod issuer_key;

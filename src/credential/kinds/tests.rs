@@ -191,6 +191,12 @@ fn diploma_rules_each_name_their_field() {
     d.level = DiplomaLevel::Tvet;
     d.specialty_code = "06130100".into();
     d.validate(TODAY).unwrap();
+    // Well-formed but absent from the classifier table.
+    let mut d = diploma();
+    d.specialty_code = "6B06199".into();
+    let errs = d.validate(TODAY).unwrap_err();
+    assert_eq!(errs[0].field, "specialty_code");
+    assert!(errs[0].rule.contains("not in the classifier"), "{errs:?}");
     let mut d = diploma();
     d.supplement.courses[0].letter = "B".into();
     d.supplement.courses[0].points = 3.0;
