@@ -172,8 +172,9 @@ pub fn seed(
         let name = svc
             .registry()
             .issuer(bin)
-            .map(|i| i.names.kk.clone())
-            .unwrap_or_default();
+            .map(|i| i.names.clone())
+            .ok_or_else(|| format!("issuer {bin} is not registered"))
+            .map_err(err)?;
         let mut entries = Vec::new();
         for (doc, c) in docs.iter().zip(&issued) {
             entries.push(

@@ -405,11 +405,11 @@ fn issue(
         );
         return Ok(ExitCode::from(1));
     };
-    let issuer_name = svc
+    let issuer_names = svc
         .registry()
         .issuer(bin)
-        .map(|i| i.names.kk.clone())
-        .unwrap_or_default();
+        .map(|i| i.names.clone())
+        .ok_or_else(|| anyhow::anyhow!("issuer {bin} is not registered"))?;
     let bar = ProgressBar::new(issued.len() as u64);
     bar.set_style(
         ProgressStyle::with_template(
@@ -422,7 +422,7 @@ fn issue(
         manifest.push(output::write_credential(
             out,
             &dir.config.public_url,
-            &issuer_name,
+            &issuer_names,
             &key,
             doc,
             c,

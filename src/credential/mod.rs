@@ -12,6 +12,7 @@ pub mod ids;
 pub mod issuer_key;
 pub mod kinds;
 pub mod lifecycle;
+pub mod pdf;
 pub mod qr;
 pub mod record;
 pub mod sdjwt;

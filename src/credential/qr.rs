@@ -231,9 +231,9 @@ pub fn verify(text: &str, key: &IssuerPublicKey) -> Result<QrPayload, QrError> {
     Ok(payload)
 }
 
-/// Renders the QR text as a PNG (error correction M, 4-module quiet zone, `scale` pixels per
-/// module) and returns it with the QR version used.
-pub fn render_png(text: &str, scale: u32) -> Result<(Vec<u8>, i16), QrError> {
+/// Builds the QR symbol for the text at error correction M and returns it with its version,
+/// refusing a symbol above version 15 (too dense to scan off a printed page).
+pub fn symbol(text: &str) -> Result<(qrcode::QrCode, i16), QrError> {
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| QrError::Render(e.to_string()))?;
     let version = match code.version() {
@@ -243,6 +243,13 @@ pub fn render_png(text: &str, scale: u32) -> Result<(Vec<u8>, i16), QrError> {
     if version > MAX_VERSION {
         return Err(QrError::TooLarge(version));
     }
+    Ok((code, version))
+}
+
+/// Renders the QR text as a PNG (error correction M, 4-module quiet zone, `scale` pixels per
+/// module) and returns it with the QR version used.
+pub fn render_png(text: &str, scale: u32) -> Result<(Vec<u8>, i16), QrError> {
+    let (code, version) = symbol(text)?;
     let img = code
         .render::<image::Luma<u8>>()
         .module_dimensions(scale, scale)

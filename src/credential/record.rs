@@ -21,6 +21,39 @@ use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::fmt;
 
+/// Crockford's base32 alphabet: digits and capitals without I, L, O and U.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Reads a verification code as typed: case, hyphens and spaces do not matter, and the letters
+/// people confuse with digits (O → 0, I and L → 1) are read as those digits. Returns the 60
+/// bits of [`CredentialId::code_bits`].
+pub fn parse_verification_code(s: &str) -> Result<u64, RecordError> {
+    let bad = || RecordError::BadCode(s.chars().take(40).collect());
+    let mut bits = 0u64;
+    let mut n = 0;
+    for c in s.chars() {
+        let c = match c.to_ascii_uppercase() {
+            '-' | ' ' => continue,
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        };
+        let v = CROCKFORD
+            .iter()
+            .position(|&a| a as char == c)
+            .ok_or_else(bad)?;
+        bits = (bits << 5) | v as u64;
+        n += 1;
+        if n > 12 {
+            return Err(bad());
+        }
+    }
+    if n != 12 {
+        return Err(bad());
+    }
+    Ok(bits)
+}
+
 /// 128-bit credential identifier, lowercase hex: 48 bits of Unix milliseconds, then 80 random
 /// bits (the layout of UUIDv7). Unguessable, and time-ordered so that the store's tables keyed
 /// by id grow at their end instead of dirtying random B-tree pages.
@@ -45,6 +78,29 @@ impl CredentialId {
 
     pub fn to_bytes(&self) -> [u8; 16] {
         self.0
+    }
+
+    /// The short verification code printed on a document for typing in by hand: the first 60
+    /// of the id's 80 random bits in Crockford base32, grouped `XXXX-XXXX-XXXX`. It finds the
+    /// document (every version shares it); it proves nothing by itself — the signature does.
+    pub fn verification_code(&self) -> String {
+        let bits = self.code_bits();
+        let mut out = String::with_capacity(14);
+        for i in 0..12 {
+            if i == 4 || i == 8 {
+                out.push('-');
+            }
+            let digit = (bits >> (55 - 5 * i)) & 31;
+            out.push(CROCKFORD[digit as usize] as char);
+        }
+        out
+    }
+
+    /// The 60 bits behind [`Self::verification_code`], the key of the store's code index.
+    pub fn code_bits(&self) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.0[6..14]);
+        u64::from_be_bytes(b) >> 4
     }
 
     pub fn parse(s: &str) -> Result<Self, RecordError> {
@@ -129,6 +185,8 @@ pub struct Issued {
 pub enum RecordError {
     #[error("credential id {0:?} is not 32 hex digits")]
     BadId(String),
+    #[error("verification code {0:?} is not 12 characters of Crockford base32 (XXXX-XXXX-XXXX)")]
+    BadCode(String),
     #[error(transparent)]
     Key(#[from] KeyError),
     #[error(transparent)]
@@ -252,6 +310,34 @@ mod tests {
     use super::*;
     use crate::credential::ids::Iin;
     use serde_json::json;
+
+    #[test]
+    fn verification_codes_round_trip_and_forgive_typing() {
+        let id = CredentialId::from_bytes([
+            0x01, 0x93, 0x4a, 0x11, 0x22, 0x33, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99, 0x88,
+            0x77, 0x66,
+        ]);
+        let code = id.verification_code();
+        assert_eq!(code.len(), 14);
+        assert_eq!(&code[4..5], "-");
+        // 0xffeeddccbbaa998 in 5-bit groups, Crockford alphabet (computed independently).
+        assert_eq!(code, "ZZQD-VK5V-NACR");
+        assert_eq!(parse_verification_code(&code).unwrap(), id.code_bits());
+        assert_eq!(
+            parse_verification_code("zzqd vk5v nacr").unwrap(),
+            id.code_bits()
+        );
+        // O/I/L typed for 0/1.
+        let other = CredentialId::from_bytes([0; 16]);
+        assert_eq!(other.verification_code(), "0000-0000-0000");
+        assert_eq!(parse_verification_code("OOOO-oooo-0000").unwrap(), 0);
+        assert_eq!(parse_verification_code("0000-0000-0001").unwrap(), 1);
+        assert_eq!(parse_verification_code("0000-0000-000L").unwrap(), 1);
+        for bad in ["", "ZZQD-VKJV-NAC", "ZZQD-VKJV-NAC88", "ZZQD-VKJV-NACU"] {
+            let e = parse_verification_code(bad).unwrap_err().to_string();
+            assert!(e.contains("Crockford"), "{bad}: {e}");
+        }
+    }
 
     fn claims() -> Map<String, Value> {
         let iin = Iin::parse("iin", "050415501234").unwrap();

@@ -78,6 +78,16 @@ impl Document {
         }
     }
 
+    /// The typed body, borrowed, for printing.
+    pub fn pdf_body(&self) -> crate::credential::pdf::Body<'_> {
+        use crate::credential::pdf::Body;
+        match self {
+            Document::Attestat(d) => Body::Attestat(d),
+            Document::Diploma(d) => Body::Diploma(d),
+            Document::Guardianship(d) => Body::Guardianship(d),
+        }
+    }
+
     /// Date of issue: on the document, or the authority's decision for a guardianship act.
     pub fn issued_on(&self) -> &str {
         match self {

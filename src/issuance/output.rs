@@ -1,18 +1,19 @@
-//! What bulk issuance hands back to the issuer: per document a QR PNG and the W3C VC JSON, and
-//! `manifest.json` listing them with paths relative to the manifest.
+//! What bulk issuance hands back to the issuer: per document a printable PDF, a QR PNG and the
+//! W3C VC JSON, and `manifest.json` listing them with paths relative to the manifest.
 //!
 //! ```text
 //! <out>/manifest.json
-//! <out>/<credential id>/qr.png        the code to print on the document
+//! <out>/<credential id>/document.pdf  A4, Kazakh and Russian, QR and verification code
+//! <out>/<credential id>/qr.png        the code alone, for other layouts
 //! <out>/<credential id>/vc.json       W3C VC 2.0, eddsa-jcs-2022, issuer did:web
 //! ```
-//!
-//! PDFs are not produced yet; `pdf` is `null` in the manifest until they are.
 
 use super::{Document, IssuedCredential};
 use crate::credential::issuer_key::IssuerSigningKey;
+use crate::credential::pdf::{self, PdfInput};
 use crate::credential::qr::{self, QrPayload, offline_claims};
 use crate::credential::vc;
+use crate::registry::Names;
 use serde::Serialize;
 use std::path::Path;
 
@@ -21,7 +22,7 @@ use std::path::Path;
 pub struct ManifestEntry {
     pub id: String,
     pub kind: crate::credential::record::DocumentKind,
-    pub pdf: Option<String>,
+    pub pdf: String,
     pub qr_png: String,
     pub vc_json: String,
     pub verify_url: String,
@@ -49,7 +50,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 pub fn write_credential(
     out: &Path,
     public_url: &str,
-    issuer_name: &str,
+    issuer: &Names,
     key: &IssuerSigningKey,
     doc: &Document,
     issued: &IssuedCredential,
@@ -86,7 +87,7 @@ pub fn write_credential(
         .nth(1)
         .unwrap_or(public_url);
     let did = vc::issuer_did(host, &header.issuer);
-    let document = vc::credential_document(host, header, issuer_name, &claims);
+    let document = vc::credential_document(host, header, &issuer.kk, &claims);
     let created = format!("{}T00:00:00Z", header.issued_on);
     let secured = vc::add_proof(
         document,
@@ -98,10 +99,23 @@ pub fn write_credential(
     let json =
         serde_json::to_vec_pretty(&secured).map_err(|e| OutputError::Build(e.to_string()))?;
     write(&dir.join("vc.json"), &json)?;
+    let check_url = format!("{}/check", public_url.trim_end_matches('/'));
+    let document = pdf::render(&PdfInput {
+        body: doc.pdf_body(),
+        id: header.id,
+        version: header.version,
+        issuer_bin: &header.issuer.to_string(),
+        issuer_kk: &issuer.kk,
+        issuer_ru: &issuer.ru,
+        qr_text: &text,
+        check_url: &check_url,
+    })
+    .map_err(|e| OutputError::Build(e.to_string()))?;
+    write(&dir.join("document.pdf"), &document)?;
     Ok(ManifestEntry {
         id: id.clone(),
         kind: header.kind,
-        pdf: None,
+        pdf: format!("{folder}/document.pdf"),
         qr_png: format!("{folder}/qr.png"),
         vc_json: format!("{folder}/vc.json"),
         verify_url: text,
