@@ -4,7 +4,8 @@
 //!   validate, authorise, dedupe, salt and digest every claim, sign, seal, store in one
 //!   transaction, append to the ledger in one transaction — in credentials per second; beside
 //!   `ed25519/sign/1000`, the raw cost of 1,000 Ed25519 signatures in the same run.
-//! - `qr/encode+render` and `vc/add_proof`: the per-document artifacts (PDFs are not built yet).
+//! - `artifacts/qr/encode+render`, `artifacts/vc/add_proof` and `artifacts/pdf/render`: the
+//!   per-document files, one at a time on one core.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::sync::Arc;
@@ -175,6 +176,25 @@ fn issuance(c: &mut Criterion) {
                 "did:web:tanba.edu.kz:issuers:970940001239#k",
                 "2026-06-20T00:00:00Z",
             )
+            .unwrap()
+        })
+    });
+    let text = qr::encode(&payload, &key, "https://tanba.edu.kz").unwrap();
+    let doc = attestat(9_999_999);
+    // Fonts load once per process; do it before timing.
+    tanba::credential::pdf::fonts().unwrap();
+    g.bench_function("pdf/render", |b| {
+        b.iter(|| {
+            tanba::credential::pdf::render(&tanba::credential::pdf::PdfInput {
+                body: doc.pdf_body(),
+                id: header.id,
+                version: 1,
+                issuer_bin: BIN,
+                issuer_kk: "Мектеп",
+                issuer_ru: "Школа",
+                qr_text: &text,
+                check_url: "https://tanba.edu.kz/check",
+            })
             .unwrap()
         })
     });

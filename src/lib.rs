@@ -4,6 +4,7 @@
 //! This crate is the whole service as a library; `src/main.rs` is a thin CLI over it, and tests
 //! and benchmarks call it directly. See ARCHITECTURE.md for the code map.
 
+pub mod accounts;
 pub mod credential;
 pub mod data_dir;
 pub mod demo;

@@ -181,6 +181,8 @@ fn issuing_the_sample_class_and_group_end_to_end() {
             .unwrap();
             vc::verify_proof(&vc_json, &key).unwrap();
             assert_eq!(e["expected_status"], "valid");
+            let pdf = std::fs::read(out.join(e["pdf"].as_str().unwrap())).unwrap();
+            assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 10_000, "{e}");
         }
     }
 
@@ -255,11 +257,10 @@ fn the_demo_seeds_once_and_every_expected_status_is_the_real_one() {
         let (_, status) = svc.status(&id, version).unwrap();
         assert_eq!(status.code(), e["expected_status"], "{e}");
         *seen.entry(status.code()).or_insert(0) += 1;
-        assert!(
-            data.join("demo")
-                .join(e["qr_png"].as_str().unwrap())
-                .exists()
-        );
+        for file in ["qr_png", "vc_json", "pdf"] {
+            let path = data.join("demo").join(e[file].as_str().unwrap());
+            assert!(path.exists(), "{}", path.display());
+        }
     }
     assert_eq!(seen["revoked"], 1);
     assert_eq!(seen["superseded"], 1);

@@ -68,6 +68,25 @@ pub struct NewCredential {
 }
 
 /// Errors of the persistence layer. The message says what failed; the ledger adds context.
+/// The small keyed collections kept beside the ledger (never in it: they hold personal data
+/// and secrets' hashes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collection {
+    /// People and systems that may sign in, by user name.
+    Accounts,
+    /// API tokens and login sessions, by token id (only a hash of each secret is kept).
+    Tokens,
+}
+
+impl Collection {
+    fn tag(self) -> u8 {
+        match self {
+            Collection::Accounts => 1,
+            Collection::Tokens => 2,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open the store at {path}: {reason}")]
@@ -158,6 +177,30 @@ pub trait Store: Send + Sync {
 
     /// The credentials of a holder (by keyed IIN hash).
     fn credentials_of(&self, holder: &[u8; 32]) -> Result<Vec<[u8; 16]>, StoreError>;
+
+    // --- accounts, tokens, the audit journal -------------------------------------------------
+
+    /// A record of a small keyed collection, or `None`.
+    fn get_record(&self, c: Collection, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Writes (or with `None` deletes) a record. With `only_if_absent`, fails with
+    /// [`StoreError::Conflict`] when the key exists — creation that cannot overwrite.
+    fn put_record(
+        &self,
+        c: Collection,
+        key: &str,
+        value: Option<&[u8]>,
+        only_if_absent: bool,
+    ) -> Result<(), StoreError>;
+
+    /// Every record of a collection, in key order.
+    fn scan_records(&self, c: Collection) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+
+    /// Appends a line to the audit journal, durably, and returns its number (from 1).
+    fn append_journal(&self, line: &[u8]) -> Result<u64, StoreError>;
+
+    /// Journal lines numbered `from` onwards, at most `limit`.
+    fn journal(&self, from: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
 
     // --- registry ----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@
 //! - `leaves`      leaf hash → first index
 
 use super::{BatchWrite, Store, StoreError, TileKey, TreeHead};
-use super::{CredentialRow, NewCredential};
+use super::{Collection, CredentialRow, NewCredential};
 use redb::{Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::{Path, PathBuf};
 use tlog_tiles::Hash;
@@ -38,6 +38,10 @@ const HOLDERS: MultimapTableDefinition<[u8; 32], [u8; 16]> =
     MultimapTableDefinition::new("holders");
 /// sequence number → registry change payload.
 const REGISTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("registry");
+/// Small keyed collections: (collection tag, key) → JSON.
+const RECORDS: TableDefinition<(u8, &str), &[u8]> = TableDefinition::new("records");
+/// The audit journal: line number → JSON line.
+const JOURNAL: TableDefinition<u64, &[u8]> = TableDefinition::new("journal");
 
 const HEAD_KEY: &str = "head";
 
@@ -136,6 +140,8 @@ impl RedbStore {
             txn.open_table(DEDUPE).map_err(io)?;
             txn.open_multimap_table(HOLDERS).map_err(io)?;
             txn.open_table(REGISTRY).map_err(io)?;
+            txn.open_table(RECORDS).map_err(io)?;
+            txn.open_table(JOURNAL).map_err(io)?;
         }
         txn.commit().map_err(io)?;
         let stem = path
@@ -461,6 +467,78 @@ impl Store for RedbStore {
         t.get(*holder)
             .map_err(io)?
             .map(|v| v.map(|v| v.value()).map_err(io))
+            .collect()
+    }
+
+    fn get_record(&self, c: Collection, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let t = txn.open_table(RECORDS).map_err(io)?;
+        Ok(t.get((c.tag(), key))
+            .map_err(io)?
+            .map(|v| v.value().to_vec()))
+    }
+
+    fn put_record(
+        &self,
+        c: Collection,
+        key: &str,
+        value: Option<&[u8]>,
+        only_if_absent: bool,
+    ) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write().map_err(io)?;
+        txn.set_quick_repair(true);
+        {
+            let mut t = txn.open_table(RECORDS).map_err(io)?;
+            if only_if_absent && t.get((c.tag(), key)).map_err(io)?.is_some() {
+                return Err(StoreError::Conflict {
+                    expected: format!("no {c:?} record {key:?}"),
+                    found: key.to_string(),
+                });
+            }
+            match value {
+                Some(v) => {
+                    t.insert((c.tag(), key), v).map_err(io)?;
+                }
+                None => {
+                    t.remove((c.tag(), key)).map_err(io)?;
+                }
+            }
+        }
+        txn.commit().map_err(io)
+    }
+
+    fn scan_records(&self, c: Collection) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let t = txn.open_table(RECORDS).map_err(io)?;
+        t.range((c.tag(), "")..(c.tag() + 1, ""))
+            .map_err(io)?
+            .map(|r| {
+                r.map(|(k, v)| (k.value().1.to_string(), v.value().to_vec()))
+                    .map_err(io)
+            })
+            .collect()
+    }
+
+    fn append_journal(&self, line: &[u8]) -> Result<u64, StoreError> {
+        let mut txn = self.db.begin_write().map_err(io)?;
+        txn.set_quick_repair(true);
+        let n = {
+            let mut t = txn.open_table(JOURNAL).map_err(io)?;
+            let n = t.last().map_err(io)?.map(|(k, _)| k.value()).unwrap_or(0) + 1;
+            t.insert(n, line).map_err(io)?;
+            n
+        };
+        txn.commit().map_err(io)?;
+        Ok(n)
+    }
+
+    fn journal(&self, from: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let t = txn.open_table(JOURNAL).map_err(io)?;
+        t.range(from..)
+            .map_err(io)?
+            .take(limit)
+            .map(|r| r.map(|(k, v)| (k.value(), v.value().to_vec())).map_err(io))
             .collect()
     }
 
