@@ -89,6 +89,7 @@ impl Config {
 }
 
 /// An initialised data directory.
+#[derive(Clone)]
 pub struct DataDir {
     pub path: PathBuf,
     pub config: Config,

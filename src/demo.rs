@@ -70,6 +70,99 @@ fn err<E: std::fmt::Display>(e: E) -> DemoError {
     DemoError(e.to_string())
 }
 
+/// A demo account and how to sign in with it (written to `<data>/demo/accounts.json`, mode
+/// 0600: demo credentials only).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: crate::accounts::Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iin: Option<String>,
+    pub password: String,
+    pub token: String,
+}
+
+/// Creates the demo accounts once — an admin, an operator per demo issuer, and a holder (the
+/// first pupil of the school class) — each with a random password and an API token. Running
+/// again reads them back.
+pub fn seed_accounts(
+    dir: &DataDir,
+    store: Arc<dyn crate::store::Store>,
+    samples: &Path,
+) -> Result<Vec<DemoAccount>, DemoError> {
+    use crate::accounts::{Accounts, NewAccount, Role};
+    let path = demo_dir(dir).join("accounts.json");
+    if let Ok(bytes) = std::fs::read(&path) {
+        return serde_json::from_slice(&bytes).map_err(err);
+    }
+    let school = std::fs::read(samples.join(ISSUERS[0].3)).map_err(err)?;
+    let holder_iin = match bulk::parse_file(&school, DocumentKind::Attestat)
+        .map_err(err)?
+        .docs
+        .first()
+    {
+        Some(Document::Attestat(a)) => a.holder.iin.clone(),
+        _ => return Err(err("the school class sample has no attestat")),
+    };
+    let mut wanted: Vec<(String, Role, Option<String>, Option<String>)> =
+        vec![("admin".into(), Role::Admin, None, None)];
+    for (bin, kind, _, _) in ISSUERS {
+        let name = match kind {
+            DocumentKind::Attestat => "school",
+            DocumentKind::Guardianship => "guardianship",
+            DocumentKind::Diploma if bin == ISSUERS[1].0 => "college",
+            DocumentKind::Diploma => "university",
+        };
+        wanted.push((
+            format!("{name}.operator"),
+            Role::IssuerOperator,
+            Some(bin.into()),
+            None,
+        ));
+    }
+    wanted.push(("holder".into(), Role::Holder, None, Some(holder_iin)));
+    let accounts = Accounts::new(store);
+    let mut out = Vec::new();
+    for (username, role, org, iin) in wanted {
+        let mut secret = [0u8; 12];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut secret);
+        let password = format!("demo-{}", hex::encode(secret));
+        accounts
+            .create(NewAccount {
+                username: username.clone(),
+                role,
+                org: org.clone(),
+                iin: iin.clone(),
+                password: Some(password.clone()),
+            })
+            .map_err(err)?;
+        let token = accounts.create_token(&username, "demo").map_err(err)?;
+        out.push(DemoAccount {
+            username,
+            role,
+            org,
+            iin,
+            password,
+            token,
+        });
+    }
+    std::fs::create_dir_all(demo_dir(dir)).map_err(err)?;
+    let json = serde_json::to_vec_pretty(&out).map_err(err)?;
+    write_private(&path, &json).map_err(err)?;
+    Ok(out)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
 /// Where the demo writes, under the data directory.
 pub fn demo_dir(dir: &DataDir) -> PathBuf {
     dir.path.join("demo")

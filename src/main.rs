@@ -317,13 +317,13 @@ fn issue(
     out: &Path,
     skip_bad_rows: bool,
 ) -> Result<ExitCode> {
-    use tanba::issuance::{IssueError, bulk, output};
+    use tanba::issuance::{bulk, output};
     let kind = parse_kind(kind)?;
     let bytes = std::fs::read(csv).with_context(|| format!("cannot read {}", csv.display()))?;
     let bulk::Parsed {
-        mut docs,
+        docs,
         encoding,
-        errors: mut bad,
+        errors: bad,
     } = bulk::parse_file(&bytes, kind)?;
     let format = encoding.map_or("XLSX".to_string(), |e| format!("CSV, {e:?}"));
     eprintln!(
@@ -340,52 +340,19 @@ fn issue(
     })?;
     let log = Arc::new(dir.open_log()?);
     let svc = dir.open_issuance(log.clone())?;
-    // Row numbers in reports count data rows from 1, as in the spreadsheet below its header.
-    let mut rows: Vec<usize> = (1..=docs.len() + bad.len())
-        .filter(|r| !bad.iter().any(|b| b.row == *r))
-        .collect();
-    let issued = loop {
-        if !bad.is_empty() && !skip_bad_rows {
-            break None;
-        }
-        match svc.issue_batch(bin, &key, &docs, today()) {
-            Ok(issued) => break Some(issued),
-            Err(IssueError::Invalid(errs)) if skip_bad_rows => {
-                let drop: Vec<usize> = errs.iter().map(|e| e.row).collect();
-                for e in errs {
-                    bad.push(tanba::issuance::RowError {
-                        row: rows[e.row],
-                        errors: e.errors,
-                    });
-                }
-                let mut i = 0;
-                docs.retain(|_| {
-                    let keep = !drop.contains(&i);
-                    i += 1;
-                    keep
-                });
-                let mut i = 0;
-                rows.retain(|_| {
-                    let keep = !drop.contains(&i);
-                    i += 1;
-                    keep
-                });
-                if docs.is_empty() {
-                    break Some(Vec::new());
-                }
-            }
-            Err(IssueError::Invalid(errs)) => {
-                for e in errs {
-                    bad.push(tanba::issuance::RowError {
-                        row: rows[e.row],
-                        errors: e.errors,
-                    });
-                }
-                break None;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    };
+    let bulk::BulkOutcome { issued, mut bad } = bulk::issue_parsed(
+        &svc,
+        bin,
+        &key,
+        bulk::Parsed {
+            docs,
+            encoding,
+            errors: bad,
+        },
+        skip_bad_rows,
+        today(),
+    )?;
+    let issued = (bad.is_empty() || skip_bad_rows).then_some(issued);
     bad.sort_by_key(|r| r.row);
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     if !bad.is_empty() {
@@ -418,7 +385,7 @@ fn issue(
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut manifest = Vec::with_capacity(issued.len());
-    for (doc, c) in docs.iter().zip(&issued) {
+    for (_, doc, c) in &issued {
         manifest.push(output::write_credential(
             out,
             &dir.config.public_url,
@@ -468,6 +435,22 @@ fn demo(data: &Path, listen: &str, no_serve: bool, samples: &Path) -> Result<Exi
             );
         }
     }
+    let accounts = tanba::demo::seed_accounts(&dir, log.store_arc(), samples)?;
+    println!(
+        "demo accounts (passwords and API tokens in {}):",
+        out.join("accounts.json").display()
+    );
+    for a in &accounts {
+        println!(
+            "  {:<24} {:?}{}",
+            a.username,
+            a.role,
+            a.org
+                .as_deref()
+                .map(|o| format!(" for {o}"))
+                .unwrap_or_default()
+        );
+    }
     if no_serve {
         log.close();
         return Ok(ExitCode::SUCCESS);
@@ -496,10 +479,16 @@ fn serve_log(
         .nth(1)
         .unwrap_or(&dir.config.public_url)
         .to_string();
-    let trust = tanba::http::trust::TrustContext {
+    let store = log.store_arc();
+    let keys_dir = dir.clone();
+    let services = tanba::http::Services {
         issuance: dir.open_issuance(log.clone())?,
         authority: dir.authority_key()?,
         host,
+        public_url: dir.config.public_url.clone(),
+        accounts: tanba::accounts::Accounts::new(store.clone()),
+        journal: tanba::accounts::journal::Journal::new(store),
+        issuer_keys: Box::new(move |bin| keys_dir.issuer_key(bin, false).ok().flatten()),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -507,7 +496,7 @@ fn serve_log(
         .context("starting the async runtime")?;
     let state = tanba::http::AppState {
         log: log.clone(),
-        trust: Some(Arc::new(trust)),
+        services: Some(Arc::new(services)),
     };
     rt.block_on(async {
         let shutdown = tanba::http::shutdown_signal().context("installing signal handlers")?;

@@ -48,7 +48,7 @@ fn fixture(n: u32) -> Fixture {
 async fn get(log: &Arc<Log>, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let resp = app(AppState {
         log: log.clone(),
-        trust: None,
+        services: None,
     })
     .oneshot(Request::get(uri).body(Body::empty()).unwrap())
     .await
@@ -233,7 +233,7 @@ async fn malformed_requests_get_4xx_json_errors_never_500() {
     }
     let resp = app(AppState {
         log: f.log.clone(),
-        trust: None,
+        services: None,
     })
     .oneshot(req.body(Body::empty()).unwrap())
     .await
@@ -242,7 +242,7 @@ async fn malformed_requests_get_4xx_json_errors_never_500() {
     // A body on a GET-only route is refused by method, a huge body by size.
     let resp = app(AppState {
         log: f.log.clone(),
-        trust: None,
+        services: None,
     })
     .oneshot(
         Request::post("/ledger/checkpoint")

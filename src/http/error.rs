@@ -11,7 +11,15 @@ use serde_json::json;
 pub enum ApiError {
     /// The request is malformed; the message names the parameter and the rule.
     BadRequest(String),
+    /// No valid credentials came with the request.
+    Unauthorized(String),
+    /// The principal may not do this.
+    Forbidden(String),
     NotFound(String),
+    /// The request conflicts with what exists (a duplicate, a stale version).
+    Conflict(String),
+    /// Well-formed but invalid content; the message names the field and the rule.
+    Unprocessable(String),
     TooLarge(String),
     /// Temporarily unable (overload, shutting down); the client may retry.
     Unavailable(String),
@@ -23,7 +31,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
+            ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
             ApiError::Internal(detail) => {

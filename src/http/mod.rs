@@ -5,11 +5,16 @@
 //! in flight, and the caller then closes the log, which commits the batch in flight and signs
 //! a final checkpoint.
 
+pub mod api;
 pub mod error;
 mod ledger;
 mod ops;
 pub mod trust;
 
+use crate::accounts::Accounts;
+use crate::accounts::journal::Journal;
+use crate::credential::issuer_key::IssuerSigningKey;
+use crate::issuance::Issuance;
 use crate::ledger::Log;
 use axum::Router;
 use axum::extract::Request;
@@ -27,12 +32,33 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Largest bulk-issuance upload (a CSV or XLSX of a whole cohort).
+pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub log: Arc<Log>,
-    /// The issuer registry and its keys; `None` serves the ledger alone.
-    pub trust: Option<Arc<trust::TrustContext>>,
+    /// Registry, issuance, accounts; `None` serves the ledger alone.
+    pub services: Option<Arc<Services>>,
+}
+
+/// Finds the signing key this deployment holds for an issuer, by BIN.
+pub type IssuerKeys = Box<dyn Fn(&str) -> Option<IssuerSigningKey> + Send + Sync>;
+
+/// What the endpoints beyond the bare ledger need.
+pub struct Services {
+    pub issuance: Issuance,
+    /// Signs the trust list (the root authority's key, held by this deployment).
+    pub authority: IssuerSigningKey,
+    /// Host (and port) of `public_url`, as used in `did:web` identifiers.
+    pub host: String,
+    /// Base of the verification URLs in QR codes, e.g. `https://tanba.edu.kz`.
+    pub public_url: String,
+    pub accounts: Accounts,
+    pub journal: Journal,
+    /// The signing key this deployment holds for an issuer (by BIN), if any.
+    pub issuer_keys: IssuerKeys,
 }
 
 /// The whole application router.
@@ -41,10 +67,17 @@ pub fn app(state: AppState) -> Router {
         .merge(ledger::router())
         .merge(ops::router())
         .merge(trust::router())
+        .merge(api::router())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Bulk uploads alone may be larger.
+        .merge(
+            api::upload_router()
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES)),
+        )
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(header_limits))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -85,9 +118,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Registers SIGTERM and Ctrl-C handlers now (so a signal that arrives before serving starts is

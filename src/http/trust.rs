@@ -5,26 +5,15 @@
 //! - `GET /issuers/<BIN>/did.json` — an issuer's DID document
 //!   (`did:web:<host>:issuers:<BIN>`), one Multikey per registered key.
 
-use super::AppState;
 use super::error::ApiError;
-use crate::credential::issuer_key::IssuerSigningKey;
+use super::{AppState, Services};
 use crate::credential::vc;
-use crate::issuance::Issuance;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-
-/// What the trust endpoints need beyond the log.
-pub struct TrustContext {
-    pub issuance: Issuance,
-    /// Signs the trust list (the root authority's key, held by this demo deployment).
-    pub authority: IssuerSigningKey,
-    /// Host (and port) of `public_url`, as used in `did:web` identifiers.
-    pub host: String,
-}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,9 +22,9 @@ pub fn router() -> Router<AppState> {
         .route("/issuers/{bin}/did.json", get(issuer_did))
 }
 
-fn context(state: &AppState) -> Result<&TrustContext, ApiError> {
+fn context(state: &AppState) -> Result<&Services, ApiError> {
     state
-        .trust
+        .services
         .as_deref()
         .ok_or_else(|| ApiError::Unavailable("this server runs without the issuer registry".into()))
 }

@@ -227,6 +227,81 @@ pub struct Parsed {
     pub errors: Vec<RowError>,
 }
 
+/// What a bulk issuance did.
+pub struct BulkOutcome {
+    /// Issued documents with their row numbers (data rows counted from 1).
+    pub issued: Vec<(usize, Document, super::IssuedCredential)>,
+    /// Rows refused, by row number, each with its field errors.
+    pub bad: Vec<RowError>,
+}
+
+/// Issues the parsed rows as one batch. If any row is bad — unreadable, invalid, a duplicate
+/// within the batch or of an earlier document — nothing is issued unless `skip_bad_rows`, in
+/// which case the bad rows are set aside (their errors kept) and the rest issued together.
+pub fn issue_parsed(
+    svc: &super::Issuance,
+    bin: &str,
+    key: &crate::credential::issuer_key::IssuerSigningKey,
+    parsed: Parsed,
+    skip_bad_rows: bool,
+    today: time::Date,
+) -> Result<BulkOutcome, super::IssueError> {
+    let Parsed {
+        mut docs,
+        errors: mut bad,
+        ..
+    } = parsed;
+    // Row numbers in reports count data rows from 1, as in the spreadsheet below its header.
+    let mut rows: Vec<usize> = (1..=docs.len() + bad.len())
+        .filter(|r| !bad.iter().any(|b| b.row == *r))
+        .collect();
+    let issued = loop {
+        if !bad.is_empty() && !skip_bad_rows {
+            break Vec::new();
+        }
+        if docs.is_empty() {
+            break Vec::new();
+        }
+        match svc.issue_batch(bin, key, &docs, today) {
+            Ok(issued) => break issued,
+            Err(super::IssueError::Invalid(errs)) => {
+                let drop: Vec<usize> = errs.iter().map(|e| e.row).collect();
+                for e in errs {
+                    bad.push(RowError {
+                        row: rows[e.row],
+                        errors: e.errors,
+                    });
+                }
+                if !skip_bad_rows {
+                    break Vec::new();
+                }
+                let keep = |i: usize| !drop.contains(&i);
+                docs = docs
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep(*i))
+                    .map(|(_, d)| d)
+                    .collect();
+                rows = rows
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep(*i))
+                    .map(|(_, r)| r)
+                    .collect();
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    bad.sort_by_key(|r| r.row);
+    let issued = rows
+        .into_iter()
+        .zip(docs)
+        .zip(issued)
+        .map(|((r, d), c)| (r, d, c))
+        .collect();
+    Ok(BulkOutcome { issued, bad })
+}
+
 /// CSV or XLSX, told apart by the file's first bytes (an XLSX file is a ZIP archive).
 pub fn parse_file(bytes: &[u8], kind: DocumentKind) -> Result<Parsed, BulkError> {
     if bytes.starts_with(b"PK\x03\x04") {

@@ -45,6 +45,26 @@ impl Issuance {
         Ok((latest, public))
     }
 
+    /// The public record of a version (the latest if `None`), with the latest version number.
+    /// Needs no decryption: it works after erasure too.
+    pub fn public_record(
+        &self,
+        id: &CredentialId,
+        version: Option<u32>,
+    ) -> Result<(u32, PublicRecord), IssueError> {
+        let (latest, public) = self.latest(id)?;
+        let v = version.unwrap_or(latest);
+        if v == latest {
+            return Ok((latest, public));
+        }
+        let row = self
+            .store
+            .credential(&id.to_bytes(), v)?
+            .ok_or_else(|| IssueError::Unknown(format!("{id} v{v}")))?;
+        let public = serde_json::from_slice(&row.public).map_err(|e| corrupt(id, e))?;
+        Ok((latest, public))
+    }
+
     /// The status of a version (the latest if `None`), with that version number.
     pub fn status(
         &self,

@@ -78,6 +78,46 @@ impl Document {
         }
     }
 
+    /// Rebuilds the typed document from its claims (as stored, or as disclosed in full) — the
+    /// inverse of [`Document::claims`] — so a stored credential can be printed again.
+    pub fn from_claims(
+        kind: DocumentKind,
+        issued_on: &str,
+        c: &Map<String, Value>,
+    ) -> Result<Document, String> {
+        let get = |k: &str| c.get(k).cloned().unwrap_or(Value::Null);
+        let v = match kind {
+            DocumentKind::Attestat => serde_json::json!({
+                "kind": "attestat",
+                "holder": {"full_name": get("holder_name"), "iin": get("holder_iin")},
+                "level": get("level"), "school": get("school"),
+                "study_start": get("study_start"), "study_end": get("study_end"),
+                "issued_on": issued_on, "series": get("series"), "number": get("number"),
+                "honours": get("honours"), "subjects": get("subjects"),
+            }),
+            DocumentKind::Diploma => serde_json::json!({
+                "kind": "diploma",
+                "holder": {"full_name": get("holder_name"), "iin": get("holder_iin")},
+                "level": get("level"), "institution": get("institution"),
+                "specialty_code": get("specialty_code"), "specialty_name": get("specialty_name"),
+                "qualification": get("qualification"),
+                "study_start": get("study_start"), "study_end": get("study_end"),
+                "issued_on": issued_on, "series": get("series"), "number": get("number"),
+                "registration_number": get("registration_number"),
+                "honours": get("honours"), "supplement": get("supplement"),
+            }),
+            DocumentKind::Guardianship => serde_json::json!({
+                "kind": "guardianship",
+                "guardians": get("guardians"),
+                "child": {"full_name": get("child_name"), "iin": get("child_iin")},
+                "form": get("form"), "basis": get("basis"), "start_date": get("start_date"),
+                "planned_end": get("planned_end"), "status": get("status"),
+            }),
+        };
+        serde_json::from_value(v)
+            .map_err(|e| format!("the stored {kind:?} claims do not form a document: {e}"))
+    }
+
     /// The typed body, borrowed, for printing.
     pub fn pdf_body(&self) -> crate::credential::pdf::Body<'_> {
         use crate::credential::pdf::Body;
