@@ -1,5 +1,7 @@
 //! The `tanba` command: argument parsing and output only; the work happens in the library.
 
+mod cli_admin;
+
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -66,6 +68,28 @@ enum Command {
     /// The trust registry: issuers, their keys and permitted document kinds.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Accounts and API tokens for the JSON API.
+    #[command(subcommand)]
+    Account(cli_admin::AccountCommand),
+    /// Read the audit journal, per user and period (JSON lines).
+    Journal {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        user: Option<String>,
+        /// YYYY-MM-DD or RFC 3339, inclusive.
+        #[arg(long)]
+        since: Option<String>,
+        /// YYYY-MM-DD (the whole day) or RFC 3339, inclusive.
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// One credential: show it, find a person's, re-access its files, revoke, reinstate,
+    /// terminate, amend.
+    #[command(subcommand)]
+    Credential(cli_admin::CredentialCommand),
     /// Issue a batch of documents from a CSV file (all rows or none, unless --skip-bad-rows).
     Issue {
         #[command(flatten)]
@@ -223,6 +247,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             skip_bad_rows,
         } => issue(&data.data, &issuer, &kind, &csv, &out, skip_bad_rows),
+        Command::Account(cmd) => cli_admin::account(cmd),
+        Command::Journal {
+            data,
+            user,
+            since,
+            until,
+            limit,
+        } => cli_admin::read_journal(
+            &data.data,
+            tanba::accounts::journal::Query {
+                user,
+                since,
+                until,
+                limit,
+            },
+        ),
+        Command::Credential(cmd) => cli_admin::credential(cmd),
     }
 }
 

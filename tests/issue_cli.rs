@@ -337,3 +337,128 @@ fn the_demo_seeds_once_and_every_expected_status_is_the_real_one() {
     assert_eq!(method["publicKeyMultibase"], vc::multikey(&key));
     vc::verify_proof(&vc_json, &key).unwrap();
 }
+
+/// Lifecycle and re-access from the command line, each change journalled.
+#[test]
+fn cli_lifecycle_reaccess_accounts_and_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let run = |args: &[&str]| {
+        let out = common::tanba()
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .env("USER", "registrar")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, _, err) = run(&["demo", "--no-serve"]);
+    assert!(ok, "{err}");
+    let manifest: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(data.join("demo/manifest.json")).unwrap()).unwrap();
+    let first = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "valid" && e["kind"] == "attestat")
+        .unwrap();
+    let id = first["id"].as_str().unwrap();
+
+    // Re-access gives the very same PDF as issuance wrote: the document, not a duplicate.
+    let out = tmp.path().join("again");
+    let (ok, _, err) = run(&["credential", "files", id, "--out", out.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let original = std::fs::read(data.join("demo").join(first["pdf"].as_str().unwrap())).unwrap();
+    assert_eq!(std::fs::read(out.join("document.pdf")).unwrap(), original);
+    assert_eq!(
+        std::fs::read(out.join("vc.json")).unwrap(),
+        std::fs::read(data.join("demo").join(first["vc_json"].as_str().unwrap())).unwrap()
+    );
+
+    let (ok, stdout, err) = run(&[
+        "credential",
+        "status",
+        id,
+        "--action",
+        "revoke",
+        "--reason",
+        "fraud",
+    ]);
+    assert!(ok, "{err}");
+    assert!(stdout.contains("revoked"), "{stdout}");
+    let (ok, stdout, _) = run(&["credential", "show", id]);
+    assert!(ok);
+    let shown: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(shown["status"]["status"], "revoked", "{shown}");
+    let (ok, _, err) = run(&[
+        "credential",
+        "status",
+        id,
+        "--action",
+        "promote",
+        "--reason",
+        "fraud",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("action \"promote\""), "{err}");
+
+    // The holder's documents by IIN.
+    let iin = shown["claims"]["holder_iin"].as_str().unwrap();
+    let (ok, stdout, _) = run(&["credential", "find", "--iin", iin]);
+    assert!(ok);
+    assert!(
+        stdout.contains(id) && stdout.contains("revoked"),
+        "{stdout}"
+    );
+
+    // Accounts from the CLI print a working token; bad shapes are refused and journalled.
+    let (ok, stdout, err) = run(&[
+        "account",
+        "add",
+        "--username",
+        "mis.school",
+        "--role",
+        "issuer_operator",
+        "--org",
+        "970940001239",
+    ]);
+    assert!(ok, "{err}");
+    assert!(stdout.trim().starts_with("tnb_"), "{stdout}");
+    let (ok, _, err) = run(&[
+        "account",
+        "add",
+        "--username",
+        "mis.bad",
+        "--role",
+        "issuer_operator",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("org"), "{err}");
+
+    let (ok, stdout, _) = run(&["journal", "--user", "cli:registrar"]);
+    assert!(ok);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["action"].as_str().unwrap(),
+                l["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    for want in [
+        ("credential.reaccess", "ok"),
+        ("credential.revoke", "ok"),
+        ("account.create", "ok"),
+        ("account.create", "failed"),
+    ] {
+        assert!(actions.contains(&want), "{want:?} not in {actions:?}");
+    }
+}
