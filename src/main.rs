@@ -561,7 +561,9 @@ fn serve_log(
         println!("  http://{addr}/ledger/proof/inclusion?index=0");
         println!("  http://{addr}/trust                 root-signed trust list of issuers");
         println!("  http://{addr}/healthz  http://{addr}/metrics");
-        println!("  http://{addr}/api/v1/login          sign in (POST); the JSON API is in README.md");
+        println!(
+            "  http://{addr}/api/v1/login          sign in (POST); the JSON API is in README.md"
+        );
         std::io::stdout().flush().ok();
         tanba::http::serve(listener, state, shutdown).await?;
         anyhow::Ok(())
