@@ -16,6 +16,12 @@ as_root() {
     else echo "need root (or sudo) to run: $*" >&2; return 1; fi
 }
 
+# Node.js and npm run Digital Bazaar's W3C VC verifier in the tests (tests/vc-verifier).
+# Only when absent: a Node.js from elsewhere (e.g. NodeSource) already brings npm.
+if ! command -v npm >/dev/null; then
+    APT_PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
