@@ -89,6 +89,12 @@ pub enum CredentialCommand {
         #[arg(long)]
         on: Option<String>,
     },
+    /// Ledger issuance entries whose store write never happened (a crash in between), found
+    /// by the reconciliation every start runs. JSON lines.
+    Orphans {
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// Correct a document: the JSON file's document becomes the next version.
     Amend {
         #[command(flatten)]
@@ -210,7 +216,8 @@ pub fn credential(cmd: CredentialCommand) -> Result<ExitCode> {
         | CredentialCommand::Find { data, .. }
         | CredentialCommand::Files { data, .. }
         | CredentialCommand::Status { data, .. }
-        | CredentialCommand::Amend { data, .. } => data.data.clone(),
+        | CredentialCommand::Amend { data, .. }
+        | CredentialCommand::Orphans { data } => data.data.clone(),
     };
     let dir = DataDir::open(&data)?;
     let log = Arc::new(dir.open_log()?);
@@ -331,6 +338,12 @@ pub fn credential(cmd: CredentialCommand) -> Result<ExitCode> {
                         bail!(e)
                     }
                 }
+            }
+            CredentialCommand::Orphans { .. } => {
+                for o in svc.orphans()? {
+                    println!("{}", serde_json::to_string(&o)?);
+                }
+                Ok(ExitCode::SUCCESS)
             }
             CredentialCommand::Amend { id, file, .. } => {
                 let cid = CredentialId::parse(&id)?;

@@ -267,7 +267,8 @@ impl DataDir {
         ))
     }
 
-    /// The issuance service over `log` (which must be this directory's log).
+    /// The issuance service over `log` (which must be this directory's log), reconciled with
+    /// the ledger (see `issuance::reconcile`).
     pub fn open_issuance(
         &self,
         log: std::sync::Arc<Log>,
@@ -277,12 +278,20 @@ impl DataDir {
         let index = crate::issuance::IndexKey::from_bytes(self.key_file("index.key")?);
         let root = self.authority_key()?.public();
         let store = log.store_arc();
-        crate::issuance::Issuance::open(log, store, master, index, root).map_err(|e| {
-            DataDirError::BadConfig {
-                path: self.path.display().to_string(),
-                reason: e.to_string(),
-            }
-        })
+        let bad = |e: crate::issuance::IssueError| DataDirError::BadConfig {
+            path: self.path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let svc = crate::issuance::Issuance::open(log, store, master, index, root).map_err(bad)?;
+        // Ledger first, store second: settle whatever a crash left between the two.
+        let report = svc.reconcile().map_err(bad)?;
+        if !report.orphans.is_empty() {
+            tracing::warn!(
+                orphans = report.orphans.len(),
+                "ledger issuance entries without stored records (see `tanba credential orphans`)"
+            );
+        }
+        Ok(svc)
     }
 
     /// Opens the store and starts the log, with all start-up checks.

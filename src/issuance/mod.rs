@@ -26,6 +26,7 @@ pub mod bulk;
 mod lifecycle;
 pub use lifecycle::StatusRequest;
 pub mod output;
+pub mod reconcile;
 
 use crate::credential::canonical;
 use crate::credential::disclosure::Disclosure;

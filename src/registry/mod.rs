@@ -68,7 +68,7 @@ pub enum Change {
 }
 
 impl Change {
-    fn seq(&self) -> u64 {
+    pub fn seq(&self) -> u64 {
         match self {
             Change::RegisterIssuer { seq, .. }
             | Change::SetKinds { seq, .. }

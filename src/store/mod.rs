@@ -11,7 +11,7 @@
 //! map each method to one statement or one transaction; callers never see a database type.
 //! Nothing outside this module names a database.
 
-mod redb_store;
+pub(crate) mod redb_store;
 
 pub use redb_store::RedbStore;
 
@@ -76,6 +76,11 @@ pub enum Collection {
     Accounts,
     /// API tokens and login sessions, by token id (only a hash of each secret is kept).
     Tokens,
+    /// Bookkeeping such as how far the store has been reconciled with the ledger.
+    Meta,
+    /// Ledger issuance entries whose store write never happened (a crash in between), by
+    /// `<id>/v<version>`.
+    Orphans,
 }
 
 impl Collection {
@@ -83,6 +88,8 @@ impl Collection {
         match self {
             Collection::Accounts => 1,
             Collection::Tokens => 2,
+            Collection::Meta => 3,
+            Collection::Orphans => 4,
         }
     }
 }

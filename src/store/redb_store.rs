@@ -81,6 +81,42 @@ pub struct RedbStore {
 
 const WATERMARK_KEY: &str = "watermark";
 
+/// Test-only fault injection: stores whose path is listed fail their credential, status and
+/// registry writes, as a crash between the ledger commit and the store commit would.
+#[cfg(test)]
+pub(crate) mod fault {
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    static FAILING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+    pub fn set(path: &Path, failing: bool) {
+        let mut list = FAILING.lock().unwrap_or_else(|e| e.into_inner());
+        list.retain(|p| p != path);
+        if failing {
+            list.push(path.to_path_buf());
+        }
+    }
+
+    pub(super) fn active(path: &Path) -> bool {
+        FAILING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|p| p == path)
+    }
+}
+
+impl RedbStore {
+    fn injected_failure(&self) -> Result<(), StoreError> {
+        #[cfg(test)]
+        if fault::active(&self.path) {
+            return Err(StoreError::Io("injected write failure".into()));
+        }
+        Ok(())
+    }
+}
+
 fn io<E: std::fmt::Display>(e: E) -> StoreError {
     StoreError::Io(e.to_string())
 }
@@ -353,6 +389,7 @@ impl Store for RedbStore {
     }
 
     fn put_credentials(&self, new: &[NewCredential]) -> Result<(), StoreError> {
+        self.injected_failure()?;
         let mut txn = self.db.begin_write().map_err(io)?;
         txn.set_quick_repair(true);
         {
@@ -393,6 +430,7 @@ impl Store for RedbStore {
     }
 
     fn update_public(&self, updates: &[([u8; 16], u32, Vec<u8>)]) -> Result<(), StoreError> {
+        self.injected_failure()?;
         let mut txn = self.db.begin_write().map_err(io)?;
         txn.set_quick_repair(true);
         {
@@ -552,6 +590,7 @@ impl Store for RedbStore {
     }
 
     fn append_registry_change(&self, seq: u64, change: &[u8]) -> Result<(), StoreError> {
+        self.injected_failure()?;
         let mut txn = self.db.begin_write().map_err(io)?;
         txn.set_quick_repair(true);
         {
