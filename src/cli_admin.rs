@@ -135,6 +135,12 @@ fn journal(
     Ok(())
 }
 
+/// The signing key this data directory holds for an issuer.
+fn held_key(dir: &DataDir, bin: &str) -> Result<tanba::credential::issuer_key::IssuerSigningKey> {
+    dir.issuer_key(bin, false)?
+        .with_context(|| format!("no signing key for issuer {bin} in this data directory"))
+}
+
 fn enum_arg<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(s.trim().to_lowercase()))
         .map_err(|_| anyhow::anyhow!("{what} {s:?} is not recognised"))
@@ -232,11 +238,7 @@ pub fn credential(cmd: CredentialCommand) -> Result<ExitCode> {
                 let header = &opened.public.signed.header;
                 let (latest, _) = svc.public_record(&id, None)?;
                 let (_, status) = svc.status(&id, Some(header.version))?;
-                let history: Vec<_> = (1..=latest)
-                    .map(|v| {
-                        serde_json::json!({"version": v, "status": svc.status(&id, Some(v)).ok().map(|(_, s)| s)})
-                    })
-                    .collect();
+                let history = svc.history(&id)?;
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&serde_json::json!({
@@ -270,9 +272,7 @@ pub fn credential(cmd: CredentialCommand) -> Result<ExitCode> {
                 let doc = Document::from_claims(header.kind, &header.issued_on, &opened.claims)
                     .map_err(|e| anyhow::anyhow!(e))?;
                 let bin = header.issuer.to_string();
-                let key = dir.issuer_key(&bin, false)?.with_context(|| {
-                    format!("no signing key for issuer {bin} in this data directory")
-                })?;
+                let key = held_key(&dir, &bin)?;
                 let names = svc
                     .registry()
                     .issuer(&bin)
@@ -317,9 +317,7 @@ pub fn credential(cmd: CredentialCommand) -> Result<ExitCode> {
                 };
                 let (_, public) = svc.public_record(&cid, None)?;
                 let bin = public.signed.header.issuer.to_string();
-                let key = dir.issuer_key(&bin, false)?.with_context(|| {
-                    format!("no signing key for issuer {bin} in this data directory")
-                })?;
+                let key = held_key(&dir, &bin)?;
                 let label = format!("credential.{}", format!("{action:?}").to_lowercase());
                 match svc.change_status(
                     &bin,
@@ -353,9 +351,7 @@ pub fn credential(cmd: CredentialCommand) -> Result<ExitCode> {
                     .with_context(|| format!("{} is not a document in JSON", file.display()))?;
                 let (_, public) = svc.public_record(&cid, None)?;
                 let bin = public.signed.header.issuer.to_string();
-                let key = dir.issuer_key(&bin, false)?.with_context(|| {
-                    format!("no signing key for issuer {bin} in this data directory")
-                })?;
+                let key = held_key(&dir, &bin)?;
                 match svc.amend(&bin, &key, &cid, &doc, today) {
                     Ok(c) => {
                         journal(

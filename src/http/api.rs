@@ -626,20 +626,12 @@ async fn read_credential(
         let id = parse_id(&id).map_err(|e| attempt.fail(e))?;
         let (opened, _) = open_for(&svc, &attempt, &id, q.version)?;
         let header = &opened.public.signed.header;
-        let (latest, _) = svc
-            .issuance
-            .public_record(&id, None)
-            .map_err(issue_error)?;
+        let (latest, _) = svc.issuance.public_record(&id, None).map_err(issue_error)?;
         let (_, status) = svc
             .issuance
             .status(&id, Some(header.version))
             .map_err(issue_error)?;
-        let history: Vec<Value> = (1..=latest)
-            .map(|v| {
-                let s = svc.issuance.status(&id, Some(v)).map(|(_, s)| s);
-                json!({"version": v, "status": s.map(|s| serde_json::to_value(&s).unwrap_or(Value::Null)).unwrap_or(Value::Null)})
-            })
-            .collect();
+        let history = svc.issuance.history(&id).map_err(issue_error)?;
         attempt.ok(&format!("v{}", header.version))?;
         Ok(Json(json!({
             "id": id.to_string(),

@@ -16,6 +16,13 @@ use crate::ledger::Entry;
 use crate::store::{CredentialRow, NewCredential};
 use time::Date;
 
+/// One version of a credential and where it stands.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct VersionStatus {
+    pub version: u32,
+    pub status: crate::credential::lifecycle::Status,
+}
+
 /// What a status change asks for.
 #[derive(Clone, Copy, Debug)]
 pub struct StatusRequest {
@@ -43,6 +50,17 @@ impl Issuance {
         let public: PublicRecord =
             serde_json::from_slice(&row.public).map_err(|e| corrupt(id, e))?;
         Ok((latest, public))
+    }
+
+    /// Every version's status, oldest first: the history a corrected document keeps.
+    pub fn history(&self, id: &CredentialId) -> Result<Vec<VersionStatus>, IssueError> {
+        let (latest, _) = self.latest(id)?;
+        (1..=latest)
+            .map(|v| {
+                let (version, status) = self.status(id, Some(v))?;
+                Ok(VersionStatus { version, status })
+            })
+            .collect()
     }
 
     /// The public record of a version (the latest if `None`), with the latest version number.

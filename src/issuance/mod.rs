@@ -24,7 +24,7 @@
 
 pub mod bulk;
 mod lifecycle;
-pub use lifecycle::StatusRequest;
+pub use lifecycle::{StatusRequest, VersionStatus};
 pub mod output;
 pub mod reconcile;
 
