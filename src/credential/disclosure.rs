@@ -12,7 +12,6 @@
 
 use base64::Engine as _;
 use base64::prelude::BASE64_URL_SAFE_NO_PAD as B64URL;
-use rand_core::RngCore as _;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
@@ -40,8 +39,7 @@ pub struct Disclosure {
 impl Disclosure {
     /// A new disclosure with a fresh 128-bit random salt.
     pub fn new(name: &str, value: Value) -> Self {
-        let mut salt = [0u8; 16];
-        rand_core::OsRng.fill_bytes(&mut salt);
+        let salt: [u8; 16] = super::random::bytes();
         Self::with_salt(&B64URL.encode(salt), name, value)
     }
 

@@ -14,6 +14,7 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod pdf;
 pub mod qr;
+pub mod random;
 pub mod record;
 pub mod sdjwt;
 pub mod sealed;

@@ -15,7 +15,6 @@ use super::canonical;
 use super::disclosure::{Disclosure, DisclosureError};
 use super::ids::Bin;
 use super::issuer_key::{IssuerPublicKey, IssuerSigningKey, KeyError};
-use rand_core::RngCore as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -63,7 +62,7 @@ pub struct CredentialId([u8; 16]);
 impl CredentialId {
     pub fn random() -> Self {
         let mut b = [0u8; 16];
-        rand_core::OsRng.fill_bytes(&mut b[6..]);
+        super::random::fill(&mut b[6..]);
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)

@@ -14,7 +14,6 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand_core::RngCore as _;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SealError {
@@ -32,11 +31,7 @@ pub struct MasterKey(XChaCha20Poly1305);
 /// A credential's own key, unwrapped in memory only while in use.
 pub struct DataKey([u8; 32]);
 
-fn random<const N: usize>() -> [u8; N] {
-    let mut b = [0u8; N];
-    rand_core::OsRng.fill_bytes(&mut b);
-    b
-}
+use super::random::bytes as random;
 
 fn seal_with(
     cipher: &XChaCha20Poly1305,

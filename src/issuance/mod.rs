@@ -275,6 +275,20 @@ pub struct OpenedCredential {
 }
 
 /// One document signed and sealed, ready for the ledger and the store.
+/// One document's checks: its duplicate key, its errors, and an earlier issuance of it.
+struct Checked {
+    dedupe: [u8; 32],
+    errors: Vec<FieldError>,
+    existing: Option<[u8; 16]>,
+}
+
+/// `f` over `items` on the worker pool (one thread per core, kept for the process's life so
+/// their allocator caches stay warm), in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    items.par_iter().with_min_len(64).map(f).collect()
+}
+
 struct Prepared {
     id: CredentialId,
     out: crate::credential::record::Issued,
@@ -350,6 +364,13 @@ impl Issuance {
     }
 
     /// Issues a batch for issuer `bin` signed with `key`: all documents, or none.
+    ///
+    /// Every document is checked before anything is signed; one bad row refuses the batch. The
+    /// documents are then signed on every core in chunks while this thread appends each signed
+    /// chunk to the ledger and adds it to one open store transaction, committed at the end, so
+    /// the store's work overlaps the signing instead of following it. Should the store fail
+    /// after some chunks reached the ledger, those entries are orphans: the next start lists
+    /// them (see [`reconcile`]) and the same documents can be issued again.
     pub fn issue_batch(
         &self,
         bin: &str,
@@ -362,17 +383,14 @@ impl Issuance {
         let bin = issuer.to_string();
         let registry = self.registry();
         let key_id = key.public().key_id();
+        let started = std::time::Instant::now();
 
-        // 1–3: validate, authorise, refuse duplicates; collect everything before failing.
-        let mut rows = Vec::new();
-        let mut identities = std::collections::HashMap::new();
-        // Each document's duplicate key, computed once: checked here, stored in step 5.
-        let dedupes: Vec<[u8; 32]> = docs
-            .iter()
-            .map(|d| self.index.dedupe(&d.identity(&bin)))
-            .collect();
-        for (row, doc) in docs.iter().enumerate() {
+        // 1–3: validate, authorise, look for an earlier issuance, each row on its own (on every
+        // core); each document's duplicate key is computed once, checked here, stored in step 5.
+        let checked = parallel_map(docs, |doc| -> Result<Checked, IssueError> {
+            let dedupe = self.index.dedupe(&doc.identity(&bin));
             let mut errors = doc.validate(today).err().unwrap_or_default();
+            let mut existing = None;
             if errors.is_empty() {
                 let date = parse_date("issued_on", doc.issued_on())?;
                 match registry.authorise(&bin, &key_id, doc.kind(), date) {
@@ -386,13 +404,30 @@ impl Issuance {
                         rule: e.to_string(),
                     }),
                 }
-                let dedupe = dedupes[row];
+                existing = self.store.find_duplicate(&dedupe)?;
+            }
+            Ok(Checked {
+                dedupe,
+                errors,
+                existing,
+            })
+        });
+        let mut rows = Vec::new();
+        let mut identities = std::collections::HashMap::new();
+        let mut dedupes = Vec::with_capacity(docs.len());
+        for (row, checked) in checked.into_iter().enumerate() {
+            let Checked {
+                dedupe,
+                mut errors,
+                existing,
+            } = checked?;
+            if errors.is_empty() {
                 if let Some(first) = identities.insert(dedupe, row) {
                     errors.push(FieldError {
                         field: "holder".into(),
                         rule: format!("the same document for the same person is already row {first} of this batch"),
                     });
-                } else if let Some(existing) = self.store.find_duplicate(&dedupe)? {
+                } else if let Some(existing) = existing {
                     errors.push(FieldError {
                         field: "holder".into(),
                         rule: format!(
@@ -405,72 +440,99 @@ impl Issuance {
             if !errors.is_empty() {
                 rows.push(RowError { row, errors });
             }
+            dedupes.push(dedupe);
         }
         if !rows.is_empty() {
             return Err(IssueError::Invalid(rows));
         }
 
-        // 4: sign and seal, each document independent of the others: spread over the cores.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        let chunk = docs.len().div_ceil(threads).max(1);
-        let prepared: Vec<Result<Vec<Prepared>, IssueError>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = docs
-                .chunks(chunk)
-                .zip(dedupes.chunks(chunk))
-                .map(|(part, keys)| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .zip(keys)
-                            .map(|(d, dedupe)| self.prepare(d, &issuer, *dedupe, key))
-                            .collect()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join().unwrap_or_else(|_| {
-                        Err(IssueError::Ledger("a signing thread panicked".into()))
-                    })
-                })
-                .collect()
-        });
-        let mut issued = Vec::with_capacity(docs.len());
-        let mut new = Vec::with_capacity(docs.len());
-        let mut entries = Vec::with_capacity(docs.len());
-        for part in prepared {
-            for p in part? {
-                entries.push(p.entry);
-                new.push(p.new);
-                issued.push((p.id, p.out));
+        // 4 and 5: sign and seal in chunks on every core; here, append each chunk to the ledger
+        // (one transaction per chunk) and to the store's open transaction.
+        let checked_at = std::time::Instant::now();
+        let threads = rayon::current_num_threads();
+        let chunk = (docs.len() / (threads * 4)).clamp(64, 2048);
+        let chunks = docs.len().div_ceil(chunk);
+        let failed = std::sync::atomic::AtomicBool::new(false);
+        let mut parts: Vec<Vec<IssuedCredential>> = (0..chunks).map(|_| Vec::new()).collect();
+        // The closure runs on this thread (the committer); the chunks on the worker pool.
+        rayon::in_place_scope(|scope| -> Result<(), IssueError> {
+            let (tx, rx) = std::sync::mpsc::sync_channel(threads * 2);
+            for c in 0..chunks {
+                let (tx, failed, issuer, dedupes) = (tx.clone(), &failed, &issuer, &dedupes);
+                scope.spawn(move |_| {
+                    // Once the batch failed, the chunks not yet signed are skipped.
+                    if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let rows = c * chunk..((c + 1) * chunk).min(docs.len());
+                    let part: Result<Vec<Prepared>, IssueError> = rows
+                        .map(|i| self.prepare(&docs[i], issuer, dedupes[i], key))
+                        .collect();
+                    // A closed channel means the batch failed.
+                    if tx.send((c, part)).is_err() {
+                        failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                });
             }
-        }
+            drop(tx);
+            let committed = self.commit_chunks(rx, &mut parts);
+            if committed.is_err() {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            let stored_at = std::time::Instant::now();
+            tracing::debug!(
+                documents = docs.len(),
+                check_ms = (checked_at - started).as_millis() as u64,
+                sign_store_commit_ms = (stored_at - checked_at).as_millis() as u64,
+                "issued a batch"
+            );
+            committed
+        })?;
+        Ok(parts.into_iter().flatten().collect())
+    }
 
-        // 5: ledger (one transaction), then store with the indexes (one transaction).
-        let range = self
-            .log
-            .append_all_blocking(entries)
-            .map_err(|e| IssueError::Ledger(e.to_string()))?;
-        let mut result = Vec::with_capacity(issued.len());
-        for (((id, out), ledger_index), n) in issued.into_iter().zip(range).zip(new.iter_mut()) {
-            let public = PublicRecord {
-                signed: out.signed.clone(),
-                ledger_index: Some(ledger_index),
-                changes: Vec::new(),
-            };
-            n.row.public = serde_json::to_vec(&public).map_err(|e| corrupt(&id, e))?;
-            result.push(IssuedCredential {
-                id,
-                version: 1,
-                ledger_index,
-                signed: out.signed,
-                disclosures: out.disclosures,
-            });
+    /// The committer of [`Issuance::issue_batch`]: appends each signed chunk from `rx` to the
+    /// ledger and to one store transaction, then commits the store. Returning early drops `rx`
+    /// (the signers stop) and the writer (nothing is stored).
+    fn commit_chunks(
+        &self,
+        rx: std::sync::mpsc::Receiver<(usize, Result<Vec<Prepared>, IssueError>)>,
+        parts: &mut [Vec<IssuedCredential>],
+    ) -> Result<(), IssueError> {
+        let mut writer = self.store.credential_writer()?;
+        for (c, part) in rx {
+            let part = part?;
+            let entries = part.iter().map(|p| p.entry.clone()).collect();
+            let range = self
+                .log
+                .append_all_blocking(entries)
+                .map_err(|e| IssueError::Ledger(e.to_string()))?;
+            let mut new = Vec::with_capacity(part.len());
+            for (p, ledger_index) in part.into_iter().zip(range) {
+                let Prepared {
+                    id,
+                    out,
+                    new: mut n,
+                    ..
+                } = p;
+                let public = PublicRecord {
+                    signed: out.signed.clone(),
+                    ledger_index: Some(ledger_index),
+                    changes: Vec::new(),
+                };
+                n.row.public = serde_json::to_vec(&public).map_err(|e| corrupt(&id, e))?;
+                new.push(n);
+                parts[c].push(IssuedCredential {
+                    id,
+                    version: 1,
+                    ledger_index,
+                    signed: out.signed,
+                    disclosures: out.disclosures,
+                });
+            }
+            writer.put(&new)?;
         }
-        self.store.put_credentials(&new)?;
-        Ok(result)
+        Ok(writer.commit()?)
     }
 
     /// A credential's data key, unwrapped; `Erased` once its personal data was erased.

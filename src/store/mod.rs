@@ -67,6 +67,16 @@ pub struct NewCredential {
     pub holders: Vec<[u8; 32]>,
 }
 
+/// One open batch of new credentials; see [`Store::credential_writer`].
+pub trait CredentialWriter {
+    /// Adds credential versions to the batch. A [`StoreError::Conflict`] (a version or a dedupe
+    /// key taken, in the store or earlier in this batch) fails the whole batch: drop the writer.
+    fn put(&mut self, new: &[NewCredential]) -> Result<(), StoreError>;
+
+    /// Makes the whole batch durable at once.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
 /// Errors of the persistence layer. The message says what failed; the ledger adds context.
 /// The small keyed collections kept beside the ledger (never in it: they hold personal data
 /// and secrets' hashes).
@@ -162,7 +172,17 @@ pub trait Store: Send + Sync {
     /// Stores new credential versions atomically. Fails with [`StoreError::Conflict`], writing
     /// nothing, if a version exists already or a dedupe key is taken (in the store or twice in
     /// the batch); the conflict names the existing credential id in hex.
-    fn put_credentials(&self, new: &[NewCredential]) -> Result<(), StoreError>;
+    fn put_credentials(&self, new: &[NewCredential]) -> Result<(), StoreError> {
+        let mut writer = self.credential_writer()?;
+        writer.put(new)?;
+        writer.commit()
+    }
+
+    /// Starts one atomic batch of new credentials given in parts, so a large batch can be stored
+    /// while the rest of it is still being signed. Nothing is visible or durable until
+    /// [`CredentialWriter::commit`]; a writer dropped uncommitted writes nothing. Other
+    /// credential writes wait while a writer is open; ledger appends do not.
+    fn credential_writer(&self) -> Result<Box<dyn CredentialWriter + '_>, StoreError>;
 
     /// Replaces the public part of existing versions (e.g. to record a ledger index), atomically.
     fn update_public(&self, updates: &[([u8; 16], u32, Vec<u8>)]) -> Result<(), StoreError>;

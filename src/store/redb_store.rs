@@ -16,8 +16,11 @@
 //! - `leaves`      leaf hash → first index
 
 use super::{BatchWrite, Store, StoreError, TileKey, TreeHead};
-use super::{Collection, CredentialRow, NewCredential};
-use redb::{Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition};
+use super::{Collection, CredentialRow, CredentialWriter, NewCredential};
+use redb::{
+    Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition,
+    TableHandle,
+};
 use std::path::{Path, PathBuf};
 use tlog_tiles::Hash;
 
@@ -72,11 +75,19 @@ fn decode_row(id: [u8; 16], version: u32, bytes: &[u8]) -> Result<CredentialRow,
 const CHECKPOINT_KEY: &str = "checkpoint";
 
 /// The `redb` implementation of [`Store`].
+///
+/// Three files: `<name>.redb` holds the ledger (tiles, bundles, checkpoints), the registry, the
+/// keyed records and the journal; `<name>-leaves.redb` the leaf-hash index; and
+/// `<name>-credentials.redb` the credentials with their data keys and indexes. Credentials have a
+/// file of their own so that a large batch can be stored in one open transaction while the
+/// ledger's sequencer keeps committing beside it (redb allows one writer per file).
 pub struct RedbStore {
     db: Database,
     index: Database,
+    creds: Database,
     path: PathBuf,
     index_path: PathBuf,
+    creds_path: PathBuf,
 }
 
 const WATERMARK_KEY: &str = "watermark";
@@ -165,16 +176,28 @@ impl RedbStore {
                 })
         };
         let db = create(path, 256 << 20)?;
+        // Stores of the first layout kept credentials in the ledger's file; opening one here
+        // would silently show none of them.
+        {
+            let txn = db.begin_read().map_err(io)?;
+            if txn
+                .list_tables()
+                .map_err(io)?
+                .any(|t| t.name() == CREDENTIALS.name())
+            {
+                return Err(open_err(
+                    "this data directory uses the old layout with credentials inside the ledger \
+                     file; export it with the previous release or start a new one with `tanba init`"
+                        .into(),
+                ));
+            }
+        }
         let txn = db.begin_write().map_err(io)?;
         {
             txn.open_table(TILES).map_err(io)?;
             txn.open_table(BUNDLES).map_err(io)?;
             txn.open_table(META).map_err(io)?;
             txn.open_table(CHECKPOINTS).map_err(io)?;
-            txn.open_table(CREDENTIALS).map_err(io)?;
-            txn.open_table(DATA_KEYS).map_err(io)?;
-            txn.open_table(DEDUPE).map_err(io)?;
-            txn.open_multimap_table(HOLDERS).map_err(io)?;
             txn.open_table(REGISTRY).map_err(io)?;
             txn.open_table(RECORDS).map_err(io)?;
             txn.open_table(JOURNAL).map_err(io)?;
@@ -192,11 +215,25 @@ impl RedbStore {
             txn.open_table(META).map_err(io)?;
         }
         txn.commit().map_err(io)?;
+        let creds_path = path.with_file_name(format!("{stem}-credentials.redb"));
+        // A bulk batch keeps its whole transaction in this cache until it commits: 100,000
+        // credentials are ~200 MB. A smaller cache spills dirty pages and doubles the time.
+        let creds = create(&creds_path, 1 << 30)?;
+        let txn = creds.begin_write().map_err(io)?;
+        {
+            txn.open_table(CREDENTIALS).map_err(io)?;
+            txn.open_table(DATA_KEYS).map_err(io)?;
+            txn.open_table(DEDUPE).map_err(io)?;
+            txn.open_multimap_table(HOLDERS).map_err(io)?;
+        }
+        txn.commit().map_err(io)?;
         Ok(Self {
             db,
             index,
+            creds,
             path: path.to_path_buf(),
             index_path,
+            creds_path,
         })
     }
 
@@ -221,6 +258,91 @@ impl RedbStore {
             .insert(n, data)
             .map_err(io)?;
         txn.commit().map_err(io)
+    }
+}
+
+/// [`RedbStore`]'s [`CredentialWriter`]: one write transaction on the credentials file.
+struct RedbCredentialWriter {
+    txn: redb::WriteTransaction,
+    /// Set by a failed `put`, whose partial writes must never be committed.
+    failed: bool,
+    /// Test-only fault injection: the commit fails with this.
+    injected: Option<StoreError>,
+}
+
+impl CredentialWriter for RedbCredentialWriter {
+    fn put(&mut self, new: &[NewCredential]) -> Result<(), StoreError> {
+        if self.failed {
+            return Err(StoreError::Io(
+                "an earlier part of this credential batch failed".into(),
+            ));
+        }
+        self.failed = true;
+        self.put_all(new)?;
+        self.failed = false;
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        if self.failed {
+            return Err(StoreError::Io(
+                "an earlier part of this credential batch failed; nothing was stored".into(),
+            ));
+        }
+        if let Some(e) = self.injected {
+            return Err(e);
+        }
+        self.txn.commit().map_err(io)
+    }
+}
+
+impl RedbCredentialWriter {
+    fn put_all(&mut self, new: &[NewCredential]) -> Result<(), StoreError> {
+        let txn = &self.txn;
+        let mut creds = txn.open_table(CREDENTIALS).map_err(io)?;
+        let mut keys = txn.open_table(DATA_KEYS).map_err(io)?;
+        let mut dedupe = txn.open_table(DEDUPE).map_err(io)?;
+        let mut holders = txn.open_multimap_table(HOLDERS).map_err(io)?;
+        // The index keys are keyed hashes, random by design: inserting them in key order
+        // walks each B-tree once instead of jumping between pages for every key.
+        let mut dedupes: Vec<([u8; 32], [u8; 16])> = Vec::with_capacity(new.len());
+        let mut holder_keys: Vec<([u8; 32], [u8; 16])> = Vec::with_capacity(new.len());
+        for n in new {
+            let r = &n.row;
+            if let Some(d) = n.dedupe {
+                dedupes.push((d, r.id));
+            }
+            // An existing row comes back from `insert`; the caller then drops the writer, so
+            // the overwrite is never committed.
+            if creds
+                .insert((r.id, r.version), encode_row(r).as_slice())
+                .map_err(io)?
+                .is_some()
+            {
+                return Err(StoreError::Conflict {
+                    expected: format!("no credential {} v{}", hex::encode(r.id), r.version),
+                    found: hex::encode(r.id),
+                });
+            }
+            if let Some(k) = &n.wrapped_key {
+                keys.insert(r.id, k.as_slice()).map_err(io)?;
+            }
+            holder_keys.extend(n.holders.iter().map(|h| (*h, r.id)));
+        }
+        dedupes.sort_unstable();
+        for (d, id) in dedupes {
+            if let Some(existing) = dedupe.insert(d, id).map_err(io)? {
+                return Err(StoreError::Conflict {
+                    expected: "a document not issued before".into(),
+                    found: hex::encode(existing.value()),
+                });
+            }
+        }
+        holder_keys.sort_unstable();
+        for (h, id) in holder_keys {
+            holders.insert(h, id).map_err(io)?;
+        }
+        Ok(())
     }
 }
 
@@ -385,62 +507,24 @@ impl Store for RedbStore {
     fn disk_bytes(&self) -> Result<u64, StoreError> {
         let main = std::fs::metadata(&self.path).map_err(io)?.len();
         let index = std::fs::metadata(&self.index_path).map_err(io)?.len();
-        Ok(main + index)
+        let creds = std::fs::metadata(&self.creds_path).map_err(io)?.len();
+        Ok(main + index + creds)
     }
 
-    fn put_credentials(&self, new: &[NewCredential]) -> Result<(), StoreError> {
-        self.injected_failure()?;
-        let mut txn = self.db.begin_write().map_err(io)?;
+    fn credential_writer(&self) -> Result<Box<dyn CredentialWriter + '_>, StoreError> {
+        let mut txn = self.creds.begin_write().map_err(io)?;
         txn.set_quick_repair(true);
-        {
-            let mut creds = txn.open_table(CREDENTIALS).map_err(io)?;
-            let mut keys = txn.open_table(DATA_KEYS).map_err(io)?;
-            let mut dedupe = txn.open_table(DEDUPE).map_err(io)?;
-            let mut holders = txn.open_multimap_table(HOLDERS).map_err(io)?;
-            // The index keys are keyed hashes, random by design: inserting them in key order
-            // walks each B-tree once instead of jumping between pages for every key.
-            let mut dedupes: Vec<([u8; 32], [u8; 16])> = Vec::with_capacity(new.len());
-            let mut holder_keys: Vec<([u8; 32], [u8; 16])> = Vec::with_capacity(new.len());
-            for n in new {
-                let r = &n.row;
-                if creds.get((r.id, r.version)).map_err(io)?.is_some() {
-                    return Err(StoreError::Conflict {
-                        expected: format!("no credential {} v{}", hex::encode(r.id), r.version),
-                        found: hex::encode(r.id),
-                    });
-                }
-                if let Some(d) = n.dedupe {
-                    dedupes.push((d, r.id));
-                }
-                creds
-                    .insert((r.id, r.version), encode_row(r).as_slice())
-                    .map_err(io)?;
-                if let Some(k) = &n.wrapped_key {
-                    keys.insert(r.id, k.as_slice()).map_err(io)?;
-                }
-                holder_keys.extend(n.holders.iter().map(|h| (*h, r.id)));
-            }
-            dedupes.sort_unstable();
-            for (d, id) in dedupes {
-                if let Some(existing) = dedupe.insert(d, id).map_err(io)? {
-                    return Err(StoreError::Conflict {
-                        expected: "a document not issued before".into(),
-                        found: hex::encode(existing.value()),
-                    });
-                }
-            }
-            holder_keys.sort_unstable();
-            for (h, id) in holder_keys {
-                holders.insert(h, id).map_err(io)?;
-            }
-        }
-        // Returning early above drops the transaction: nothing of the batch is written.
-        txn.commit().map_err(io)
+        Ok(Box::new(RedbCredentialWriter {
+            txn,
+            failed: false,
+            // An injected failure strikes at the commit, after the ledger took the batch.
+            injected: self.injected_failure().err(),
+        }))
     }
 
     fn update_public(&self, updates: &[([u8; 16], u32, Vec<u8>)]) -> Result<(), StoreError> {
         self.injected_failure()?;
-        let mut txn = self.db.begin_write().map_err(io)?;
+        let mut txn = self.creds.begin_write().map_err(io)?;
         txn.set_quick_repair(true);
         {
             let mut creds = txn.open_table(CREDENTIALS).map_err(io)?;
@@ -464,7 +548,7 @@ impl Store for RedbStore {
     }
 
     fn credential(&self, id: &[u8; 16], version: u32) -> Result<Option<CredentialRow>, StoreError> {
-        let txn = self.db.begin_read().map_err(io)?;
+        let txn = self.creds.begin_read().map_err(io)?;
         let creds = txn.open_table(CREDENTIALS).map_err(io)?;
         creds
             .get((*id, version))
@@ -474,7 +558,7 @@ impl Store for RedbStore {
     }
 
     fn latest_version(&self, id: &[u8; 16]) -> Result<Option<u32>, StoreError> {
-        let txn = self.db.begin_read().map_err(io)?;
+        let txn = self.creds.begin_read().map_err(io)?;
         let creds = txn.open_table(CREDENTIALS).map_err(io)?;
         let last = creds
             .range((*id, 0)..=(*id, u32::MAX))
@@ -486,13 +570,13 @@ impl Store for RedbStore {
     }
 
     fn wrapped_key(&self, id: &[u8; 16]) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read().map_err(io)?;
+        let txn = self.creds.begin_read().map_err(io)?;
         let keys = txn.open_table(DATA_KEYS).map_err(io)?;
         Ok(keys.get(*id).map_err(io)?.map(|v| v.value().to_vec()))
     }
 
     fn erase_key(&self, id: &[u8; 16]) -> Result<bool, StoreError> {
-        let mut txn = self.db.begin_write().map_err(io)?;
+        let mut txn = self.creds.begin_write().map_err(io)?;
         txn.set_quick_repair(true);
         let existed = {
             let mut keys = txn.open_table(DATA_KEYS).map_err(io)?;
@@ -503,13 +587,13 @@ impl Store for RedbStore {
     }
 
     fn find_duplicate(&self, dedupe: &[u8; 32]) -> Result<Option<[u8; 16]>, StoreError> {
-        let txn = self.db.begin_read().map_err(io)?;
+        let txn = self.creds.begin_read().map_err(io)?;
         let t = txn.open_table(DEDUPE).map_err(io)?;
         Ok(t.get(*dedupe).map_err(io)?.map(|v| v.value()))
     }
 
     fn credentials_of(&self, holder: &[u8; 32]) -> Result<Vec<[u8; 16]>, StoreError> {
-        let txn = self.db.begin_read().map_err(io)?;
+        let txn = self.creds.begin_read().map_err(io)?;
         let t = txn.open_multimap_table(HOLDERS).map_err(io)?;
         t.get(*holder)
             .map_err(io)?
@@ -678,6 +762,64 @@ mod tests {
         assert!(s.erase_key(&[1; 16]).unwrap());
         assert!(s.wrapped_key(&[1; 16]).unwrap().is_none());
         assert!(!s.erase_key(&[1; 16]).unwrap());
+    }
+
+    #[test]
+    fn a_credential_writer_commits_its_parts_together_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = RedbStore::open(&dir.path().join("s.redb")).unwrap();
+        let mut w = s.credential_writer().unwrap();
+        w.put(&[new(1, 1, Some(10), 100)]).unwrap();
+        w.put(&[new(2, 1, Some(20), 100)]).unwrap();
+        // The ledger's file stays writable while the batch is open (a deadlock would hang here).
+        s.put_record(Collection::Meta, "k", Some(b"v"), false)
+            .unwrap();
+        assert!(
+            s.credential(&[1; 16], 1).unwrap().is_none(),
+            "nothing is visible before the commit"
+        );
+        w.commit().unwrap();
+        assert!(s.credential(&[1; 16], 1).unwrap().is_some());
+        assert_eq!(s.find_duplicate(&[20; 32]).unwrap(), Some([2; 16]));
+
+        // A writer dropped uncommitted leaves no trace.
+        let mut w = s.credential_writer().unwrap();
+        w.put(&[new(3, 1, Some(30), 101)]).unwrap();
+        drop(w);
+        assert!(s.credential(&[3; 16], 1).unwrap().is_none());
+        assert!(s.find_duplicate(&[30; 32]).unwrap().is_none());
+
+        // A conflict in a later part (dedupe 10 is credential 1's) poisons the whole batch:
+        // further parts and the commit are refused, and the earlier part is not stored.
+        let mut w = s.credential_writer().unwrap();
+        w.put(&[new(4, 1, Some(40), 102)]).unwrap();
+        let err = w.put(&[new(5, 1, Some(10), 102)]).unwrap_err();
+        assert!(err.to_string().contains(&hex::encode([1u8; 16])), "{err}");
+        assert!(w.put(&[new(6, 1, Some(60), 102)]).is_err());
+        let err = w.commit().unwrap_err();
+        assert!(err.to_string().contains("nothing was stored"), "{err}");
+        for id in [4u8, 5, 6] {
+            assert!(
+                s.credential(&[id; 16], 1).unwrap().is_none(),
+                "credential {id}"
+            );
+        }
+        assert_eq!(s.find_duplicate(&[10; 32]).unwrap(), Some([1; 16]));
+        assert!(s.credentials_of(&[102; 32]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_store_of_the_old_single_file_layout_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(CREDENTIALS).unwrap();
+            txn.commit().unwrap();
+        }
+        let err = RedbStore::open(&path).err().expect("old layout refused");
+        assert!(err.to_string().contains("old layout"), "{err}");
     }
 
     #[test]
