@@ -13,3 +13,4 @@ pub mod issuance;
 pub mod ledger;
 pub mod registry;
 pub mod store;
+pub mod verify;

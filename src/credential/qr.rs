@@ -105,6 +105,8 @@ pub enum QrError {
     NotBase32,
     #[error("QR payload does not decompress: it is truncated or corrupted")]
     NotCompressed,
+    #[error("QR payload is not in the exact encoding Tanba writes: it was altered")]
+    NotCanonical,
     #[error("QR payload is not a COSE_Sign1 structure: {0}")]
     NotCose(String),
     #[error("QR payload content is malformed: {0}")]
@@ -199,6 +201,19 @@ pub fn decode(text: &str) -> Result<(QrPayload, String, CoseSign1), QrError> {
     let sign1 = CoseSign1::from_tagged_slice(&signed)
         .or_else(|_| CoseSign1::from_slice(&signed))
         .map_err(|e| QrError::NotCose(e.to_string()))?;
+    // Zlib and CBOR both let different bytes carry the same content (the ignored bits after a
+    // stored block's header, say), and the signature covers only the content. So that no
+    // changed character of a code can still pass, the text must be exactly the encoding
+    // `encode` writes. The packing is deterministic (CBOR as coset writes it, zlib level 9);
+    // `packing_is_byte_stable` pins it against a fixed vector, so a library upgrade that would
+    // change it — and strand codes already printed — fails the tests first.
+    let canonical = sign1
+        .clone()
+        .to_tagged_vec()
+        .map_err(|e| QrError::NotCose(e.to_string()))?;
+    if canonical != signed || miniz_oxide::deflate::compress_to_vec_zlib(&signed, 9) != packed {
+        return Err(QrError::NotCanonical);
+    }
     if sign1.protected.header.alg
         != Some(coset::RegisteredLabelWithPrivate::Assigned(
             iana::Algorithm::EdDSA,

@@ -450,7 +450,7 @@ impl Issuance {
         // (one transaction per chunk) and to the store's open transaction.
         let checked_at = std::time::Instant::now();
         let threads = rayon::current_num_threads();
-        let chunk = (docs.len() / (threads * 4)).clamp(64, 2048);
+        let chunk = (docs.len() / (threads * 4)).clamp(500, 2048);
         let chunks = docs.len().div_ceil(chunk);
         let failed = std::sync::atomic::AtomicBool::new(false);
         let mut parts: Vec<Vec<IssuedCredential>> = (0..chunks).map(|_| Vec::new()).collect();

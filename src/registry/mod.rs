@@ -153,22 +153,22 @@ fn format_date(d: Date) -> String {
 }
 
 /// A registered key and its life.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
     pub key_id: String,
-    #[serde(serialize_with = "ser_key")]
+    #[serde(serialize_with = "ser_key", deserialize_with = "de_key")]
     pub public_key: IssuerPublicKey,
-    #[serde(serialize_with = "ser_date")]
+    #[serde(serialize_with = "ser_date", deserialize_with = "de_date")]
     pub not_before: Date,
-    #[serde(serialize_with = "ser_date")]
+    #[serde(serialize_with = "ser_date", deserialize_with = "de_date")]
     pub not_after: Date,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revocation {
-    #[serde(serialize_with = "ser_date")]
+    #[serde(serialize_with = "ser_date", deserialize_with = "de_date")]
     pub on: Date,
     pub reason: String,
 }
@@ -181,8 +181,18 @@ fn ser_key<S: serde::Serializer>(k: &IssuerPublicKey, s: S) -> Result<S::Ok, S::
     s.serialize_str(&k.to_base64url())
 }
 
+fn de_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_date("date", &s).map_err(serde::de::Error::custom)
+}
+
+fn de_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<IssuerPublicKey, D::Error> {
+    let s = String::deserialize(d)?;
+    IssuerPublicKey::parse(&s).map_err(serde::de::Error::custom)
+}
+
 /// A registered issuer organisation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuerRecord {
     pub bin: String,
     pub names: Names,
@@ -474,7 +484,7 @@ impl Registry {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct TrustListBody {
     v: u8,
     root_key: String,
@@ -497,6 +507,40 @@ impl TrustList {
             canonical::to_vec(&self.body).map_err(|e| RegistryError::NotAnEvent(e.to_string()))?;
         root.verify(&bytes, &self.sig)
             .map_err(|_| RegistryError::BadTrustList)
+    }
+
+    /// The registry this list is a snapshot of, for offline verification, once the list's
+    /// signature verifies with `root` (pinned by the caller) or, if `None`, with the root key
+    /// the list names (trust on first use: the list is then only as good as where it came from).
+    /// Returns it with the list's date.
+    pub fn registry(
+        &self,
+        root: Option<&IssuerPublicKey>,
+    ) -> Result<(Registry, Date), RegistryError> {
+        let body: TrustListBody = serde_json::from_value(self.body.clone())
+            .map_err(|e| RegistryError::NotAnEvent(format!("trust list: {e}")))?;
+        let named = IssuerPublicKey::parse(&body.root_key).map_err(|e| RegistryError::Invalid {
+            field: "root_key",
+            reason: e.to_string(),
+        })?;
+        let root = root.unwrap_or(&named);
+        if *root != named {
+            return Err(RegistryError::BadTrustList);
+        }
+        self.verify(root)?;
+        let date = parse_date("issued_on", &body.issued_on)?;
+        Ok((
+            Registry {
+                root: *root,
+                applied: body.registry_seq,
+                issuers: body
+                    .issuers
+                    .into_iter()
+                    .map(|i| (i.bin.clone(), i))
+                    .collect(),
+            },
+            date,
+        ))
     }
 }
 

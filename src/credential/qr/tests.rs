@@ -141,3 +141,57 @@ fn a_payload_too_large_for_paper_is_refused() {
     let text = encode(&p, &key, BASE).unwrap();
     assert!(matches!(render_png(&text, 4), Err(QrError::TooLarge(v)) if v > 15));
 }
+
+#[test]
+fn packing_is_byte_stable() {
+    // Printed codes must keep verifying for decades, and `decode` accepts only the exact bytes
+    // `encode` writes: a fixed payload and key must always pack to the same text. If this
+    // fails after a dependency upgrade (coset, ciborium, miniz_oxide), pin the old version.
+    let key = IssuerSigningKey::from_bytes(&[7; 32]);
+    let mut c = serde_json::Map::new();
+    c.insert("n".into(), "Әсел Нұрланқызы".into());
+    c.insert("l".into(), "general_secondary".into());
+    let payload = QrPayload {
+        id: CredentialId::from_bytes([0x11; 16]),
+        v: 1,
+        k: DocumentKind::Attestat,
+        iss: "970940001239".into(),
+        dt: "2026-06-20".into(),
+        c,
+    };
+    let text = encode(&payload, &key, BASE).unwrap();
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+    assert_eq!(
+        digest, "932ffa420e0c44ac5468a1ae024079e9c0253028bb4d52be1a099077e2d1ee1c",
+        "{text}"
+    );
+    assert_eq!(verify(&text, &key.public()).unwrap(), payload);
+}
+
+#[test]
+fn a_code_whose_ignored_bits_were_changed_is_refused() {
+    let key = IssuerSigningKey::generate();
+    let text = encode(&diploma_payload(), &key, BASE).unwrap();
+    let at = text.rfind(PATH).unwrap() + PATH.len();
+    let mut packed = data_encoding::BASE32_NOPAD
+        .decode(&text.as_bytes()[at..])
+        .unwrap();
+    // Zlib header, then the first deflate byte; for a stored block its upper five bits are
+    // padding that decoders skip. Flip them all: the content is unchanged, the code is not ours.
+    if packed[2] & 0b110 == 0 {
+        packed[2] ^= 0xF8;
+    } else {
+        // A compressed block: alter the zlib header's FLEVEL bits instead, keeping FCHECK valid.
+        let cmf = packed[0] as u16;
+        let mut flg = (packed[1] & 0x20) ^ 0x40;
+        flg |= (31 - ((cmf * 256 + flg as u16) % 31) as u8) % 31;
+        packed[1] = flg;
+    }
+    let altered = format!(
+        "{}{}",
+        &text[..at],
+        data_encoding::BASE32_NOPAD.encode(&packed)
+    );
+    assert_ne!(altered, text);
+    assert_eq!(verify(&altered, &key.public()), Err(QrError::NotCanonical));
+}
