@@ -78,6 +78,7 @@ fn attestat(n: u64) -> Document {
 }
 
 fn issuance(c: &mut Criterion) {
+    tanba::alloc::keep_freed_memory();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tanba::data_dir::DataDir::init(&tmp.path().join("d"), "bench.tanba/ledger").unwrap();
     let log = Arc::new(dir.open_log().unwrap());

@@ -62,6 +62,19 @@ pub struct Config {
     /// Public base URL of the verification service: QR codes and did:web identifiers use it.
     #[serde(default = "default_public_url")]
     pub public_url: String,
+    /// Documents per second each client address may verify (API and page); 0: no limit.
+    #[serde(default = "default_verify_rate")]
+    pub verify_rate_per_s: u32,
+    /// Documents an address may verify at once after a quiet spell (at least a full batch).
+    #[serde(default = "default_verify_burst")]
+    pub verify_burst: u32,
+}
+
+fn default_verify_rate() -> u32 {
+    100
+}
+fn default_verify_burst() -> u32 {
+    2000
 }
 
 fn default_public_url() -> String {
@@ -156,6 +169,8 @@ impl DataDir {
             max_batch: default_max_batch(),
             pool_limit: default_pool_limit(),
             public_url: default_public_url(),
+            verify_rate_per_s: default_verify_rate(),
+            verify_burst: default_verify_burst(),
         };
         write_new(&path.join("log.key"), format!("{skey}\n").as_bytes(), 0o600)?;
         write_new(

@@ -5,6 +5,7 @@
 //! and benchmarks call it directly. See ARCHITECTURE.md for the code map.
 
 pub mod accounts;
+pub mod alloc;
 pub mod credential;
 pub mod data_dir;
 pub mod demo;

@@ -209,6 +209,7 @@ enum LedgerCommand {
 }
 
 fn main() -> ExitCode {
+    tanba::alloc::keep_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -535,6 +536,12 @@ fn serve_log(
         accounts: tanba::accounts::Accounts::new(store.clone()),
         journal: tanba::accounts::journal::Journal::new(store),
         issuer_keys: Box::new(move |bin| keys_dir.issuer_key(bin, false).ok().flatten()),
+        verify_limiter: tanba::http::ratelimit::RateLimiter::new(
+            dir.config.verify_rate_per_s,
+            dir.config
+                .verify_burst
+                .max(tanba::http::verify::MAX_BATCH as u32),
+        ),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -36,6 +36,18 @@ pub struct Disclosure {
     encoded: String,
 }
 
+/// The JSON text a base64url disclosure encodes.
+pub fn decode_text(encoded: &str) -> Result<Vec<u8>, DisclosureError> {
+    B64URL
+        .decode(encoded.trim())
+        .map_err(|_| DisclosureError::NotBase64)
+}
+
+/// The base64url form of a disclosure's JSON text (the inverse of [`decode_text`]).
+pub fn encode_text(json: &[u8]) -> String {
+    B64URL.encode(json)
+}
+
 impl Disclosure {
     /// A new disclosure with a fresh 128-bit random salt.
     pub fn new(name: &str, value: Value) -> Self {

@@ -181,7 +181,8 @@ impl<'a> Attempt<'a> {
             | ApiError::TooLarge(m)
             | ApiError::Unauthorized(m)
             | ApiError::Unavailable(m)
-            | ApiError::Internal(m) => (Outcome::Failed, m.clone()),
+            | ApiError::Internal(m)
+            | ApiError::TooManyRequests { message: m, .. } => (Outcome::Failed, m.clone()),
         };
         match self.record(outcome, &detail) {
             Ok(()) => e,

@@ -21,6 +21,11 @@ pub enum ApiError {
     /// Well-formed but invalid content; the message names the field and the rule.
     Unprocessable(String),
     TooLarge(String),
+    /// The client's address spent its allowance; retry after the given seconds.
+    TooManyRequests {
+        message: String,
+        retry_after: u64,
+    },
     /// Temporarily unable (overload, shutting down); the client may retry.
     Unavailable(String),
     /// A fault on our side; the detail goes to the log only.
@@ -29,6 +34,21 @@ pub enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::TooManyRequests {
+            message,
+            retry_after,
+        } = self
+        {
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let body =
+                json!({"error": {"status": 429, "message": message, "retry_after": retry_after}});
+            return (
+                status,
+                [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
+                Json(body),
+            )
+                .into_response();
+        }
         let (status, message) = match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
@@ -37,6 +57,7 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
+            ApiError::TooManyRequests { message, .. } => (StatusCode::TOO_MANY_REQUESTS, message),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

@@ -9,7 +9,9 @@ pub mod api;
 pub mod error;
 mod ledger;
 mod ops;
+pub mod ratelimit;
 pub mod trust;
+pub mod verify;
 
 use crate::accounts::Accounts;
 use crate::accounts::journal::Journal;
@@ -59,6 +61,8 @@ pub struct Services {
     pub journal: Journal,
     /// The signing key this deployment holds for an issuer (by BIN), if any.
     pub issuer_keys: IssuerKeys,
+    /// Per-address allowance of the anonymous verification API and page.
+    pub verify_limiter: ratelimit::RateLimiter,
 }
 
 /// The whole application router.
@@ -68,7 +72,14 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(trust::router())
         .merge(api::router())
+        .merge(verify::docs_router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // A verification batch of 1,000 QR texts is larger than other requests.
+        .merge(
+            verify::router()
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(verify::MAX_VERIFY_BYTES)),
+        )
         // Bulk uploads alone may be larger.
         .merge(
             api::upload_router()

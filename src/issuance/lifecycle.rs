@@ -3,8 +3,8 @@
 //! issuer, appended to the ledger, then recorded in the store.
 
 use super::{
-    Document, Issuance, IssueError, IssuedCredential, PublicRecord, RecordedChange, SealedRecord,
-    corrupt,
+    Document, Issuance, IssueError, IssuedCredential, PublicRecord, RecordedChange, corrupt,
+    seal_disclosures,
 };
 use crate::credential::ids::Bin;
 use crate::credential::issuer_key::IssuerSigningKey;
@@ -264,14 +264,7 @@ impl Issuance {
             .log
             .append_blocking(Entry::v1(&payload).map_err(|e| IssueError::Ledger(e.to_string()))?)
             .map_err(|e| IssueError::Ledger(e.to_string()))?;
-        let sealed_plain = serde_json::to_vec(&SealedRecord {
-            disclosures: out
-                .disclosures
-                .iter()
-                .map(|d| d.encoded().to_string())
-                .collect(),
-        })
-        .map_err(|e| corrupt(id, e))?;
+        let sealed_plain = seal_disclosures(&out.disclosures).map_err(|e| corrupt(id, e))?;
         let record = PublicRecord {
             signed: out.signed.clone(),
             ledger_index: Some(ledger_index),
