@@ -535,43 +535,47 @@ impl Issuance {
         }
         std::thread::scope(|scope| {
             let (tx, to_store) = std::sync::mpsc::sync_channel::<ToStore>(4);
-            let store = scope.spawn(move || -> Result<(), IssueError> {
-                let mut writer = self.store.credential_writer()?;
-                for msg in to_store {
-                    let (c, part, range) = match msg {
-                        ToStore::Chunk(c, part, range) => (c, part, range),
-                        ToStore::Done => return Ok(writer.commit()?),
-                    };
-                    let mut new = Vec::with_capacity(part.len());
-                    for (p, ledger_index) in part.into_iter().zip(range) {
-                        let Prepared {
-                            id,
-                            out,
-                            new: mut n,
-                            ..
-                        } = p;
-                        let public = PublicRecord {
-                            signed: out.signed.clone(),
-                            ledger_index: Some(ledger_index),
-                            changes: Vec::new(),
+            let store = std::thread::Builder::new()
+                .name("tanba-store".into())
+                .spawn_scoped(scope, move || -> Result<(), IssueError> {
+                    let mut writer = self.store.credential_writer()?;
+                    for msg in to_store {
+                        let (c, part, range) = match msg {
+                            ToStore::Chunk(c, part, range) => (c, part, range),
+                            ToStore::Done => return Ok(writer.commit()?),
                         };
-                        n.row.public = serde_json::to_vec(&public).map_err(|e| corrupt(&id, e))?;
-                        new.push(n);
-                        parts[c].push(IssuedCredential {
-                            id,
-                            version: 1,
-                            ledger_index,
-                            signed: out.signed,
-                            disclosures: out.disclosures,
-                        });
+                        let mut new = Vec::with_capacity(part.len());
+                        for (p, ledger_index) in part.into_iter().zip(range) {
+                            let Prepared {
+                                id,
+                                out,
+                                new: mut n,
+                                ..
+                            } = p;
+                            let public = PublicRecord {
+                                signed: out.signed.clone(),
+                                ledger_index: Some(ledger_index),
+                                changes: Vec::new(),
+                            };
+                            n.row.public =
+                                serde_json::to_vec(&public).map_err(|e| corrupt(&id, e))?;
+                            new.push(n);
+                            parts[c].push(IssuedCredential {
+                                id,
+                                version: 1,
+                                ledger_index,
+                                signed: out.signed,
+                                disclosures: out.disclosures,
+                            });
+                        }
+                        writer.put(&new)?;
                     }
-                    writer.put(&new)?;
-                }
-                Err(IssueError::Ledger(
-                    "the batch stopped before all of it reached the ledger; nothing was stored"
-                        .into(),
-                ))
-            });
+                    Err(IssueError::Ledger(
+                        "the batch stopped before all of it reached the ledger; nothing was stored"
+                            .into(),
+                    ))
+                })
+                .map_err(|e| IssueError::Ledger(format!("cannot start the store thread: {e}")))?;
             let appended = (|| -> Result<(), IssueError> {
                 for (c, part) in rx {
                     let part = part?;
