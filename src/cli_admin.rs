@@ -381,3 +381,102 @@ pub fn credential(cmd: CredentialCommand) -> Result<ExitCode> {
     log.close();
     result
 }
+
+/// `tanba verify`: the verdict for a QR text or an image of the code; exit 0 valid, 1 not.
+pub fn verify(
+    input: &str,
+    data: &std::path::Path,
+    trust: Option<&std::path::Path>,
+    json: bool,
+    lang: &str,
+) -> Result<ExitCode> {
+    use tanba::verify::{Code, Verifier, scan};
+    if !matches!(lang, "kk" | "ru" | "en") {
+        bail!("--lang {lang:?} is not one of kk, ru, en");
+    }
+    let path = std::path::Path::new(input);
+    let text = if path.is_file() {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {input}"))?;
+        if bytes.starts_with(b"%PDF") {
+            bail!(
+                "{input}: reading the QR code from a PDF is not supported yet; give an image of the page or the QR text"
+            );
+        }
+        let texts = scan::qr_texts(&bytes).with_context(|| input.to_string())?;
+        texts.into_iter().next().expect("at least one code")
+    } else {
+        input.to_string()
+    };
+    let verdict = match trust {
+        Some(file) => {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let list: tanba::registry::TrustList = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not a trust list", file.display()))?;
+            let (registry, as_of) = list
+                .registry(None)
+                .with_context(|| format!("{}: the trust list does not verify", file.display()))?;
+            Verifier::Offline {
+                registry: &registry,
+                as_of,
+            }
+            .verify_qr(&text, None)?
+        }
+        None => {
+            let dir = DataDir::open(data).with_context(|| {
+                format!(
+                    "{}: give --data DIR of a ledger, or --trust FILE (the JSON served at /trust) to verify offline",
+                    data.display()
+                )
+            })?;
+            let log = Arc::new(dir.open_log().context(
+                "the ledger is in use (is `tanba serve` running?); verify offline with --trust FILE, or over HTTP",
+            )?);
+            let issuance = dir.open_issuance(log.clone())?;
+            let verdict = Verifier::Online {
+                issuance: &issuance,
+                log: &log,
+            }
+            .verify_qr(&text, None)?;
+            log.close();
+            verdict
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&verdict)?);
+    } else {
+        println!(
+            "{}: {}",
+            verdict.status.as_str(),
+            verdict.status.sentence(lang)
+        );
+        if let Some(reason) = &verdict.reason {
+            println!("  why: {reason}");
+        }
+        if let Some(d) = &verdict.document {
+            println!(
+                "  {} {} v{} by {} on {} (code {})",
+                serde_json::to_value(d.kind)?.as_str().unwrap_or(""),
+                d.id,
+                d.version,
+                d.issuer,
+                d.issued_on,
+                d.verification_code
+            );
+        }
+        if let Some(l) = &verdict.ledger {
+            println!(
+                "  ledger entry {} included in the signed checkpoint of size {}",
+                l.index, l.checkpoint_size
+            );
+        }
+        if let Some(as_of) = &verdict.trust_list_of {
+            println!("  offline, with the trust list of {as_of}: the status was not checked");
+        }
+    }
+    Ok(if verdict.status == Code::Valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -38,6 +38,24 @@ struct DataArg {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Verify a document from its QR text or an image of it (PNG, JPEG). Exit code 0: valid;
+    /// 1: not valid (revoked, superseded, terminated, unknown, tampered); 2: error.
+    Verify {
+        /// The QR text (the URL), or a file holding an image of the code.
+        input: String,
+        #[command(flatten)]
+        data: DataArg,
+        /// Verify offline against this trust list (JSON as served at /trust) instead of the
+        /// data directory: the issuer signature and authorisation only, no status.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// Print the verdict as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Language of the verdict sentence: kk, ru or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
     /// Create a ledger: signing key (mode 0600), verifier key and configuration.
     Init {
         #[command(flatten)]
@@ -270,6 +288,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             },
         ),
         Command::Credential(cmd) => cli_admin::credential(cmd),
+        Command::Verify {
+            input,
+            data,
+            trust,
+            json,
+            lang,
+        } => cli_admin::verify(&input, &data.data, trust.as_deref(), json, &lang),
     }
 }
 

@@ -293,3 +293,73 @@ fn offline_verification_from_the_trust_list_and_consistency_with_a_held_checkpoi
     let verdict = online.verify_qr(url(entry), Some(&forked)).unwrap();
     assert_eq!(verdict.status, Code::Tampered, "{verdict:?}");
 }
+
+#[test]
+fn the_cli_verifies_text_images_and_offline_with_exit_codes() {
+    let Demo {
+        _tmp,
+        dir,
+        log,
+        svc,
+        manifest,
+    } = demo();
+    let root = dir.authority_key().unwrap();
+    let list = svc.registry().trust_list(&root, today()).unwrap();
+    let data = dir.path.clone();
+    let trust = data.join("trust.json");
+    std::fs::write(&trust, serde_json::to_vec(&list).unwrap()).unwrap();
+    let demo_dir = tanba::demo::demo_dir(&dir);
+    // Release the ledger for the CLI.
+    drop(svc);
+    log.close();
+    drop(log);
+    let run = |args: &[&str]| {
+        let out = common::tanba()
+            .arg("verify")
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let valid = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "valid")
+        .unwrap();
+    let revoked = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "revoked")
+        .unwrap();
+    let (code, out, err) = run(&[url(valid)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("valid: The document is genuine"), "{out}");
+    let (code, out, _) = run(&[url(revoked), "--json", "--lang", "kk"]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "revoked");
+    let (code, out, _) = run(&[url(revoked), "--lang", "ru"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("отозван"), "{out}");
+    // From the QR image the issuance wrote.
+    let png = demo_dir.join(valid["qr_png"].as_str().unwrap());
+    let (code, out, err) = run(&[png.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Offline: the revoked document's signature still verifies; the status is not known.
+    let (code, out, _) = run(&[url(revoked), "--trust", trust.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("the status was not checked"), "{out}");
+    // Errors: exit 2 with a message naming the problem.
+    let (code, _, err) = run(&["https://example.com/not-ours"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a Tanba QR code"), "{err}");
+    let junk = data.join("junk.png");
+    std::fs::write(&junk, b"not an image").unwrap();
+    let (code, _, err) = run(&[junk.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a PNG or JPEG"), "{err}");
+}

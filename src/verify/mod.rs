@@ -23,6 +23,8 @@
 //!
 //! Every verdict carries its machine code and a sentence in Kazakh, Russian and English.
 
+pub mod scan;
+
 use crate::credential::lifecycle::Status;
 use crate::credential::qr::{self, QrError, QrPayload};
 use crate::credential::record::{CredentialId, DocumentKind};
