@@ -5,10 +5,10 @@ set -euo pipefail
 
 # Debian packages: Go and golang.org/x/mod for the reference tlog client in the tests,
 # a C toolchain for crates that build C, DejaVu fonts (they have every Kazakh letter) for
-# the PDFs, and poppler-utils and zbar-tools so the tests read our PDFs and QR codes with
-# tools that share no code with ours.
+# the PDFs, poppler-utils and zbar-tools so the tests read our PDFs and QR codes with
+# tools that share no code with ours, and Chromium (headless) for the browser tests.
 APT_PACKAGES=(golang-go golang-golang-x-mod-dev gcc pkg-config curl ca-certificates
-              fonts-dejavu-core poppler-utils zbar-tools)
+              fonts-dejavu-core poppler-utils zbar-tools chromium chromium-driver)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@";

@@ -10,6 +10,7 @@ pub mod credential;
 pub mod data_dir;
 pub mod demo;
 pub mod http;
+pub mod i18n;
 pub mod issuance;
 pub mod ledger;
 pub mod registry;

@@ -122,3 +122,184 @@ fn verify_api_answers_singles_and_batches_and_limits_each_address() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/api/v1/verify"]["post"].is_object(), "{doc}");
 }
+
+fn get_page(agent: &ureq::Agent, url: &str, accept_language: Option<&str>) -> (u16, String) {
+    let mut req = agent.get(url);
+    if let Some(a) = accept_language {
+        req = req.header("Accept-Language", a);
+    }
+    let mut resp = req.call().unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_to_string().unwrap())
+}
+
+/// The `data-status` of the verdict region.
+fn shown_status(html: &str) -> &str {
+    let at = html.find("data-status=\"").expect("a verdict region") + 13;
+    &html[at..at + html[at..].find('"').unwrap()]
+}
+
+/// Runs headless Chromium on `url`: the DOM after load, and a screenshot written to `png`.
+fn chromium(url: &str, png: &std::path::Path, lang: &str) -> String {
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=412,915", // a phone
+    ];
+    let profile = tempfile::tempdir().unwrap();
+    let run = |extra: &[String]| {
+        let out = std::process::Command::new("chromium")
+            .args(flags)
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--lang={lang}"))
+            .arg(format!("--accept-lang={lang}"))
+            .args(extra)
+            .arg(url)
+            .output()
+            .expect("chromium is installed by scripts/setup.sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    run(&[format!("--screenshot={}", png.display())]);
+    run(&["--dump-dom".to_string()])
+}
+
+#[test]
+fn the_qr_page_shows_each_verdict_in_three_languages_also_in_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = tanba()
+        .args(["demo", "--no-serve", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(data.join("demo/manifest.json")).unwrap()).unwrap();
+    let server = Server::start(&data);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    // The QR's URL names the configured public host; open the same path on this server.
+    let page_url = |e: &Value| {
+        let qr = e["verify_url"].as_str().unwrap();
+        format!("{}{}", server.base, &qr[qr.rfind("/V/").unwrap()..])
+    };
+
+    // Every demo document: the verdict matches the manifest in all three languages, and the
+    // text differs by language.
+    for e in &manifest {
+        let mut bodies = Vec::new();
+        for lang in ["kk", "ru", "en"] {
+            let (s, html) = get_page(&agent, &format!("{}?lang={lang}", page_url(e)), None);
+            assert_eq!(s, 200, "{html}");
+            assert_eq!(shown_status(&html), e["expected_status"], "{lang}: {e}");
+            assert!(html.contains(&format!("<html lang=\"{lang}\">")));
+            bodies.push(html);
+        }
+        assert!(bodies[0] != bodies[1] && bodies[1] != bodies[2]);
+    }
+    let valid = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "valid")
+        .unwrap();
+    let revoked = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "revoked")
+        .unwrap();
+    let superseded = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "superseded")
+        .unwrap();
+    // Accept-Language chooses when no ?lang= is given; Kazakh when none of ours is asked.
+    let (_, html) = get_page(&agent, &page_url(valid), Some("ru-RU,ru;q=0.9,en;q=0.5"));
+    assert!(
+        html.contains("Документ подлинный и действителен."),
+        "{html}"
+    );
+    let (_, html) = get_page(&agent, &page_url(valid), Some("en-GB,en;q=0.9"));
+    assert!(html.contains("The document is genuine and valid."));
+    let (_, html) = get_page(&agent, &page_url(valid), Some("de-DE"));
+    assert!(html.contains("Құжат түпнұсқа және күшінде."));
+    // The page names the document and its ledger proof.
+    let (_, html) = get_page(&agent, &format!("{}?lang=en", page_url(revoked)), None);
+    assert!(
+        html.contains("Revoked") && html.contains("Reason") && html.contains("issued in error")
+    );
+    assert!(
+        html.contains("Included in the signed checkpoint of size"),
+        "{html}"
+    );
+    // A garbled code is a verdict: forged or altered.
+    let (s, html) = get_page(
+        &agent,
+        &format!("{}/V/NOT-A-CODE?lang=en", server.base),
+        None,
+    );
+    assert_eq!((s, shown_status(&html)), (200, "tampered"), "{html}");
+    // Text that cannot be a code at all: a clear page, a 400.
+    let long = "A".repeat(5000);
+    let (s, html) = get_page(&agent, &format!("{}/V/{long}?lang=en", server.base), None);
+    assert_eq!(s, 400);
+    assert!(
+        html.contains("This is not a Tanba verification code."),
+        "{html}"
+    );
+    // One changed character of a real code never shows as valid.
+    let url = page_url(valid);
+    let flipped: String = {
+        let mut b = url.clone().into_bytes();
+        let i = b.len() - 7;
+        b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(b).unwrap()
+    };
+    let (_, html) = get_page(&agent, &format!("{flipped}?lang=en"), None);
+    if html.contains("data-status") {
+        assert_ne!(shown_status(&html), "valid");
+    }
+
+    // Headless Chromium, phone-sized: the valid, revoked and superseded pages and a language
+    // switch, with screenshots kept under target/browser-artifacts/.
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-artifacts");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (name, e, lang, expect) in [
+        ("valid-kk", valid, "kk", "Құжат түпнұсқа және күшінде."),
+        ("revoked-ru", revoked, "ru", "отозван"),
+        (
+            "superseded-en",
+            superseded,
+            "en",
+            "a newer version replaces it",
+        ),
+    ] {
+        let png = shots.join(format!("verify-{name}.png"));
+        let dom = chromium(&format!("{}?lang={lang}", page_url(e)), &png, lang);
+        assert!(dom.contains(expect), "{name}: {dom}");
+        assert_eq!(shown_status(&dom), e["expected_status"]);
+        assert!(
+            std::fs::metadata(&png).unwrap().len() > 5_000,
+            "{name}: empty screenshot"
+        );
+    }
+    // The browser's own language preference picks the page's language.
+    let dom = chromium(
+        &page_url(valid),
+        &shots.join("verify-valid-browser-ru.png"),
+        "ru",
+    );
+    assert!(dom.contains("<html lang=\"ru\">"), "{dom}");
+}

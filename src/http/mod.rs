@@ -9,6 +9,7 @@ pub mod api;
 pub mod error;
 mod ledger;
 mod ops;
+mod page;
 pub mod ratelimit;
 pub mod trust;
 pub mod verify;
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .merge(trust::router())
         .merge(api::router())
         .merge(verify::docs_router())
+        .merge(page::router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // A verification batch of 1,000 QR texts is larger than other requests.
         .merge(

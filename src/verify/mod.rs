@@ -28,6 +28,7 @@ pub mod scan;
 use crate::credential::lifecycle::Status;
 use crate::credential::qr::{self, QrError, QrPayload};
 use crate::credential::record::{CredentialId, DocumentKind};
+use crate::i18n::Lang;
 use crate::issuance::{Issuance, IssueError};
 use crate::ledger::{Entry, Log, SignedCheckpoint};
 use crate::registry::{Names, Registry, parse_date};
@@ -58,43 +59,21 @@ impl Code {
         }
     }
 
-    /// The verdict in one sentence, in `lang` (`kk`, `ru`, anything else English).
-    pub fn sentence(self, lang: &str) -> &'static str {
-        match (self, lang) {
-            (Code::Valid, "kk") => "Құжат түпнұсқа және күшінде.",
-            (Code::Valid, "ru") => "Документ подлинный и действителен.",
-            (Code::Valid, _) => "The document is genuine and valid.",
-            (Code::Revoked, "kk") => "Құжат түпнұсқа, бірақ кері қайтарылған — күшінде емес.",
-            (Code::Revoked, "ru") => {
-                "Документ подлинный, но отозван (аннулирован) и недействителен."
-            }
-            (Code::Revoked, _) => "The document is genuine but has been revoked: it is not valid.",
-            (Code::Superseded, "kk") => "Құжаттың бұл нұсқасы түзетілген: жаңа нұсқасы бар.",
-            (Code::Superseded, "ru") => {
-                "Эта версия документа исправлена: действует более новая версия."
-            }
-            (Code::Superseded, _) => {
-                "This version of the document was corrected: a newer version replaces it."
-            }
-            (Code::Terminated, "kk") => "Қамқоршылық тоқтатылған.",
-            (Code::Terminated, "ru") => "Опека (попечительство) прекращена.",
-            (Code::Terminated, _) => "The guardianship has been terminated.",
-            (Code::Unknown, "kk") => "Мұндай құжат тізілімде жоқ.",
-            (Code::Unknown, "ru") => "Такого документа нет в реестре.",
-            (Code::Unknown, _) => "No such document is on record.",
-            (Code::Tampered, "kk") => "Құжат жалған немесе өзгертілген — оған сенуге болмайды.",
-            (Code::Tampered, "ru") => "Документ подделан или изменён — ему нельзя доверять.",
-            (Code::Tampered, _) => "The document is forged or altered: do not trust it.",
-        }
+    /// The verdict in one sentence, in `lang` (`kk`, `ru`, anything else English), from
+    /// `locales/*.ftl`.
+    pub fn sentence(self, lang: &str) -> String {
+        Lang::parse(lang)
+            .unwrap_or(Lang::En)
+            .t(&format!("verdict-{}", self.as_str()))
     }
 }
 
 /// The sentence in all three languages.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sentences {
-    pub kk: &'static str,
-    pub ru: &'static str,
-    pub en: &'static str,
+    pub kk: String,
+    pub ru: String,
+    pub en: String,
 }
 
 impl From<Code> for Sentences {

@@ -1,0 +1,252 @@
+//! The public verification page: what a document's QR code opens (`/V/<payload>`).
+//!
+//! Server-rendered HTML with no script: the verdict at one glance (colour, icon, a word and a
+//! sentence), then the disclosed fields, the issuer and dates, and the ledger proof. Kazakh,
+//! Russian or English: `?lang=` wins, else `Accept-Language`, else Kazakh; links switch
+//! language. For screen readers: `lang` on the page and on each language link, the verdict in
+//! a `role="status"` region labelled by its heading, icons hidden, fields as a definition list.
+//! The same routine as the API gives the verdict, under the same per-address allowance.
+
+use super::AppState;
+use crate::credential::lifecycle::Status;
+use crate::i18n::Lang;
+use crate::verify::{Code, Verdict, Verifier, VerifyError};
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use fluent_bundle::FluentArgs;
+use minijinja::{AutoEscape, Environment, context};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/V/{payload}", get(page))
+        .route("/v/{payload}", get(page))
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| AutoEscape::Html);
+        env.add_template("verify.html", include_str!("templates/verify.html"))
+            .expect("the verification page template parses");
+        env
+    })
+}
+
+fn icon(code: Code) -> &'static str {
+    match code {
+        Code::Valid => "✔",
+        Code::Revoked | Code::Tampered => "✖",
+        Code::Superseded | Code::Terminated => "⚠",
+        Code::Unknown => "?",
+    }
+}
+
+async fn page(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(payload): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or_else(|| {
+        Lang::from_accept_language(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    });
+    let path = format!("/V/{payload}");
+    let Some(svc) = state.services.clone() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "verification is not served here",
+        )
+            .into_response();
+    };
+    if let Err(e) = super::verify::charge(&svc, addr, 1) {
+        return e.into_response();
+    }
+    let log = state.log.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        Verifier::Online {
+            issuance: &svc.issuance,
+            log: &log,
+        }
+        .verify_qr(&payload, None)
+    })
+    .await;
+    let (status, html) = match result {
+        Ok(Ok(verdict)) => (StatusCode::OK, render(lang, &path, Some(&verdict), None)),
+        Ok(Err(VerifyError::Internal(detail))) => {
+            tracing::error!(%detail, "verification page failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; it has been logged",
+            )
+                .into_response();
+        }
+        Ok(Err(_)) => (
+            StatusCode::BAD_REQUEST,
+            render(lang, &path, None, Some(lang.t("not-ours"))),
+        ),
+        Err(e) => {
+            tracing::error!(detail = %e, "verification page task failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; it has been logged",
+            )
+                .into_response();
+        }
+    };
+    match html {
+        Ok(html) => (
+            status,
+            [
+                (header::CONTENT_LANGUAGE, lang.code()),
+                (header::VARY, "Accept-Language"),
+            ],
+            Html(html),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(detail = %e, "verification page template");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; it has been logged",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The page for a verdict, or for input that is not a Tanba code (`not_ours`).
+fn render(
+    lang: Lang,
+    path: &str,
+    verdict: Option<&Verdict>,
+    not_ours: Option<String>,
+) -> Result<String, minijinja::Error> {
+    let t = |id: &str| lang.t(id);
+    let langs: Vec<_> = Lang::ALL
+        .iter()
+        .map(|l| {
+            context! {
+                code => l.code(),
+                name => l.t("lang-name"),
+                href => format!("{path}?lang={}", l.code()),
+                current => *l == lang,
+            }
+        })
+        .collect();
+    let code = verdict.map_or(Code::Unknown, |v| v.status);
+    let (headline, sentence, why) = match (verdict, &not_ours) {
+        (_, Some(msg)) => (t("word-unknown"), msg.clone(), Some(t("try-again"))),
+        (Some(v), None) => (
+            t(&format!("word-{}", code.as_str())),
+            code.sentence(lang.code()),
+            v.reason.clone(),
+        ),
+        (None, None) => (t("word-unknown"), t("verdict-unknown"), None),
+    };
+    let mut document: Vec<(String, String)> = Vec::new();
+    let mut ledger: Vec<(String, String)> = Vec::new();
+    if let Some(v) = verdict {
+        if let Some(d) = &v.document {
+            let kind = serde_json::to_value(d.kind)
+                .ok()
+                .and_then(|k| k.as_str().map(str::to_string))
+                .unwrap_or_default();
+            document.push((t("field-kind"), t(&format!("kind-{kind}"))));
+            for (name, value) in &d.claims {
+                let shown = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Bool(true) => t("answer-yes"),
+                    serde_json::Value::Bool(false) => t("answer-no"),
+                    other => other.to_string(),
+                };
+                document.push((t(&format!("claim-{name}")), shown));
+            }
+            let issuer = match &d.issuer_names {
+                Some(n) => format!(
+                    "{} (BIN {})",
+                    match lang {
+                        Lang::Kk => &n.kk,
+                        Lang::Ru => &n.ru,
+                        Lang::En => &n.en,
+                    },
+                    d.issuer
+                ),
+                None => format!("BIN {}", d.issuer),
+            };
+            document.push((t("field-issuer"), issuer));
+            document.push((t("field-issued-on"), d.issued_on.clone()));
+            document.push((t("field-code"), d.verification_code.clone()));
+            let version = match d.latest_version {
+                Some(latest) => {
+                    let mut args = FluentArgs::new();
+                    args.set("version", d.version);
+                    args.set("latest", latest);
+                    lang.t_args("field-version-of", Some(&args))
+                }
+                None => d.version.to_string(),
+            };
+            document.push((t("field-version"), version));
+            document.push((t("field-id"), d.id.to_string()));
+        }
+        match &v.detail {
+            Some(Status::Revoked { on, reason }) | Some(Status::Terminated { on, reason }) => {
+                document.push((t("field-status-date"), on.clone()));
+                let reason = serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|r| r.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                document.push((t("field-status-reason"), reason.replace('_', " ")));
+            }
+            Some(Status::Superseded { by_version }) => {
+                document.push((t("field-current"), by_version.to_string()));
+            }
+            _ => {}
+        }
+        if let Some(l) = &v.ledger {
+            ledger.push((t("ledger-entry"), l.index.to_string()));
+            ledger.push((t("ledger-checkpoint"), l.checkpoint_size.to_string()));
+            ledger.push((t("ledger-origin"), l.origin.clone()));
+            ledger.push((
+                t("ledger-consistent"),
+                t(if v.checks.ledger_inclusion == Some(true) {
+                    "answer-yes"
+                } else {
+                    "answer-no"
+                }),
+            ));
+        }
+    }
+    templates().get_template("verify.html")?.render(context! {
+        lang => lang.code(),
+        title => t("page-title"),
+        lang_label => t("lang-name"),
+        langs => langs,
+        status => code.as_str(),
+        icon => icon(code),
+        headline => headline,
+        sentence => sentence,
+        why => why,
+        why_label => t("why"),
+        document_label => t("section-document"),
+        document => (!document.is_empty()).then_some(document),
+        ledger_label => t("section-ledger"),
+        ledger => (!ledger.is_empty()).then_some(ledger),
+    })
+}
