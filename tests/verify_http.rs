@@ -303,3 +303,157 @@ fn the_qr_page_shows_each_verdict_in_three_languages_also_in_chromium() {
     );
     assert!(dom.contains("<html lang=\"ru\">"), "{dom}");
 }
+
+/// A `multipart/form-data` body with the given (name, filename, bytes) parts.
+fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "tanba-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, filename, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn files_are_searched_for_the_code_over_the_api_and_the_check_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = tanba()
+        .args(["demo", "--no-serve", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let demo = data.join("demo");
+    let manifest: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(demo.join("manifest.json")).unwrap()).unwrap();
+    let server = Server::start(&data);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let send = |path: &str, ctype: &str, body: Vec<u8>| {
+        let mut resp = agent
+            .post(&format!("{}{path}", server.base))
+            .header("Content-Type", ctype)
+            .send(body)
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.body_mut().read_to_string().unwrap())
+    };
+    let file = |e: &Value, key: &str| std::fs::read(demo.join(e[key].as_str().unwrap())).unwrap();
+
+    // The QR image and the PDF of each kind of verdict give the manifest's verdict.
+    for status in ["valid", "revoked", "superseded"] {
+        let e = manifest
+            .iter()
+            .find(|e| e["expected_status"] == status)
+            .unwrap();
+        for key in ["qr_png", "pdf"] {
+            let (s, body) = send(
+                "/api/v1/verify/file",
+                "application/octet-stream",
+                file(e, key),
+            );
+            assert_eq!(s, 200, "{key}: {body}");
+            let v: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(v["status"], status, "{key}: {v}");
+        }
+    }
+    // Bad files: each named.
+    let blank_pdf = {
+        let mut pdf = pdf_writer::Pdf::new();
+        let (catalog, tree, page) = (
+            pdf_writer::Ref::new(1),
+            pdf_writer::Ref::new(2),
+            pdf_writer::Ref::new(3),
+        );
+        pdf.catalog(catalog).pages(tree);
+        pdf.pages(tree).kids([page]).count(1);
+        pdf.page(page)
+            .parent(tree)
+            .media_box(pdf_writer::Rect::new(0.0, 0.0, 595.0, 842.0));
+        pdf.finish()
+    };
+    let mut huge = {
+        let mut out = Vec::new();
+        image::DynamicImage::ImageLuma8(image::GrayImage::new(1, 1))
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    };
+    huge[16..20].copy_from_slice(&20_000u32.to_be_bytes());
+    huge[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+    for (bytes, status, needle) in [
+        (blank_pdf.clone(), 422, "no QR code was found in the PDF"),
+        (
+            b"just some text, named scan.png".to_vec(),
+            422,
+            "not a PNG or JPEG",
+        ),
+        (huge, 422, "decoded"), // a broken CRC: refused before any pixel is read
+        (Vec::new(), 400, "request body"),
+    ] {
+        let (s, body) = send("/api/v1/verify/file", "image/png", bytes);
+        assert_eq!(s, status, "{body}");
+        assert!(body.contains(needle), "{needle}: {body}");
+    }
+
+    // The check page: a form in each language; a pasted code; an uploaded PDF; nothing.
+    for (lang, title) in [
+        ("kk", "Құжатты тексеру"),
+        ("ru", "Проверить документ"),
+        ("en", "Check a document"),
+    ] {
+        let (s, html) = get_page(&agent, &format!("{}/check?lang={lang}", server.base), None);
+        assert_eq!(s, 200);
+        assert!(
+            html.contains(title) && html.contains("enctype=\"multipart/form-data\""),
+            "{html}"
+        );
+    }
+    let revoked = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "revoked")
+        .unwrap();
+    let (ctype, body) = multipart(&[
+        (
+            "qr",
+            None,
+            revoked["verify_url"].as_str().unwrap().as_bytes(),
+        ),
+        ("file", Some(""), b""),
+    ]);
+    let (s, html) = send("/check?lang=en", &ctype, body);
+    assert_eq!((s, shown_status(&html)), (200, "revoked"), "{html}");
+    let (ctype, body) = multipart(&[
+        ("qr", None, b""),
+        ("file", Some("document.pdf"), &file(revoked, "pdf")),
+    ]);
+    let (s, html) = send("/check?lang=ru", &ctype, body);
+    assert_eq!((s, shown_status(&html)), (200, "revoked"), "{html}");
+    assert!(html.contains("Отозван"));
+    let (ctype, body) = multipart(&[("qr", None, b""), ("file", Some("blank.pdf"), &blank_pdf)]);
+    let (s, html) = send("/check?lang=en", &ctype, body);
+    assert_eq!(s, 422);
+    assert!(html.contains("No QR code was found in the file."), "{html}");
+    let (ctype, body) = multipart(&[("qr", None, b"  ")]);
+    let (s, html) = send("/check?lang=en", &ctype, body);
+    assert_eq!(s, 400);
+    assert!(html.contains("Give the QR code text or a file."), "{html}");
+}

@@ -82,6 +82,15 @@ pub fn app(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::disable())
                 .layer(RequestBodyLimitLayer::new(verify::MAX_VERIFY_BYTES)),
         )
+        // Files to find a QR code in: photos, scans, PDFs.
+        .merge(
+            verify::file_router()
+                .merge(page::upload_router())
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(
+                    verify::MAX_FILE_BYTES + 64 * 1024,
+                )),
+        )
         // Bulk uploads alone may be larger.
         .merge(
             api::upload_router()

@@ -28,6 +28,11 @@ pub fn router() -> Router<AppState> {
         .route("/v/{payload}", get(page))
 }
 
+/// `/check`, whose form uploads files (up to [`super::verify::MAX_FILE_BYTES`]).
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route("/check", get(check_form).post(check_upload))
+}
+
 #[derive(Deserialize)]
 struct LangQuery {
     lang: Option<String>,
@@ -40,6 +45,8 @@ fn templates() -> &'static Environment<'static> {
         env.set_auto_escape_callback(|_| AutoEscape::Html);
         env.add_template("verify.html", include_str!("templates/verify.html"))
             .expect("the verification page template parses");
+        env.add_template("check.html", include_str!("templates/check.html"))
+            .expect("the check page template parses");
         env
     })
 }
@@ -60,13 +67,7 @@ async fn page(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or_else(|| {
-        Lang::from_accept_language(
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        )
-    });
+    let lang = chosen_lang(&q, &headers);
     let path = format!("/V/{payload}");
     let Some(svc) = state.services.clone() else {
         return (
@@ -110,6 +111,39 @@ async fn page(
                 .into_response();
         }
     };
+    html_response(status, lang, html)
+}
+
+/// The language switch: the same path in each language.
+fn language_links(lang: Lang, path: &str) -> Vec<minijinja::Value> {
+    Lang::ALL
+        .iter()
+        .map(|l| {
+            context! {
+                code => l.code(),
+                name => l.t("lang-name"),
+                href => format!("{path}?lang={}", l.code()),
+                current => *l == lang,
+            }
+        })
+        .collect()
+}
+
+fn chosen_lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
+    q.lang.as_deref().and_then(Lang::parse).unwrap_or_else(|| {
+        Lang::from_accept_language(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    })
+}
+
+fn html_response(
+    status: StatusCode,
+    lang: Lang,
+    html: Result<String, minijinja::Error>,
+) -> Response {
     match html {
         Ok(html) => (
             status,
@@ -121,7 +155,132 @@ async fn page(
         )
             .into_response(),
         Err(e) => {
-            tracing::error!(detail = %e, "verification page template");
+            tracing::error!(detail = %e, "page template");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; it has been logged",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn check_page(lang: Lang, error: Option<String>) -> Result<String, minijinja::Error> {
+    let t = |id: &str| lang.t(id);
+    templates().get_template("check.html")?.render(context! {
+        lang => lang.code(),
+        title => t("check-title"),
+        intro => t("check-intro"),
+        lang_label => t("lang-name"),
+        langs => language_links(lang, "/check"),
+        error => error,
+        qr_label => t("check-qr-label"),
+        file_label => t("check-file-label"),
+        submit => t("check-submit"),
+    })
+}
+
+/// `GET /check`: the form.
+async fn check_form(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let lang = chosen_lang(&q, &headers);
+    html_response(StatusCode::OK, lang, check_page(lang, None))
+}
+
+/// `POST /check`: the pasted QR text, or the code found in the uploaded file, verified.
+async fn check_upload(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    use crate::verify::scan::{self, ScanError};
+    let lang = chosen_lang(&q, &headers);
+    let again = |status, id: &str| html_response(status, lang, check_page(lang, Some(lang.t(id))));
+    let (mut text, mut file) = (None::<String>, None::<Vec<u8>>);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                let Ok(bytes) = field.bytes().await else {
+                    return again(StatusCode::PAYLOAD_TOO_LARGE, "check-too-large");
+                };
+                match name.as_str() {
+                    "qr" if !bytes.trim_ascii().is_empty() => {
+                        text = Some(String::from_utf8_lossy(&bytes).trim().to_string())
+                    }
+                    "file" if !bytes.is_empty() => file = Some(bytes.to_vec()),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return again(StatusCode::BAD_REQUEST, "check-nothing"),
+        }
+    }
+    let Some(svc) = state.services.clone() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "verification is not served here",
+        )
+            .into_response();
+    };
+    if let Err(e) = super::verify::charge(&svc, addr, 1) {
+        return e.into_response();
+    }
+    let text = match (text, file) {
+        (Some(t), _) => t,
+        (None, Some(bytes)) => {
+            match tokio::task::spawn_blocking(move || scan::qr_texts(&bytes)).await {
+                Ok(Ok(texts)) => texts.into_iter().next().unwrap_or_default(),
+                Ok(Err(ScanError::NotAnImage)) => {
+                    return again(StatusCode::UNPROCESSABLE_ENTITY, "check-not-image");
+                }
+                Ok(Err(ScanError::TooLarge { .. })) => {
+                    return again(StatusCode::PAYLOAD_TOO_LARGE, "check-too-large");
+                }
+                Ok(Err(_)) => return again(StatusCode::UNPROCESSABLE_ENTITY, "check-no-code"),
+                Err(e) => {
+                    tracing::error!(detail = %e, "scan task failed");
+                    return (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal error; it has been logged",
+                    )
+                        .into_response();
+                }
+            }
+        }
+        (None, None) => return again(StatusCode::BAD_REQUEST, "check-nothing"),
+    };
+    let log = state.log.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        Verifier::Online {
+            issuance: &svc.issuance,
+            log: &log,
+        }
+        .verify_qr(&text, None)
+    })
+    .await;
+    match result {
+        Ok(Ok(verdict)) => html_response(
+            StatusCode::OK,
+            lang,
+            render(lang, "/check", Some(&verdict), None),
+        ),
+        Ok(Err(VerifyError::Internal(detail))) => {
+            tracing::error!(%detail, "check failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; it has been logged",
+            )
+                .into_response()
+        }
+        Ok(Err(_)) => html_response(
+            StatusCode::BAD_REQUEST,
+            lang,
+            render(lang, "/check", None, Some(lang.t("not-ours"))),
+        ),
+        Err(e) => {
+            tracing::error!(detail = %e, "check task failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error; it has been logged",
@@ -139,17 +298,7 @@ fn render(
     not_ours: Option<String>,
 ) -> Result<String, minijinja::Error> {
     let t = |id: &str| lang.t(id);
-    let langs: Vec<_> = Lang::ALL
-        .iter()
-        .map(|l| {
-            context! {
-                code => l.code(),
-                name => l.t("lang-name"),
-                href => format!("{path}?lang={}", l.code()),
-                current => *l == lang,
-            }
-        })
-        .collect();
+    let langs = language_links(lang, path);
     let code = verdict.map_or(Code::Unknown, |v| v.status);
     let (headline, sentence, why) = match (verdict, &not_ours) {
         (_, Some(msg)) => (t("word-unknown"), msg.clone(), Some(t("try-again"))),
@@ -248,5 +397,6 @@ fn render(
         document => (!document.is_empty()).then_some(document),
         ledger_label => t("section-ledger"),
         ledger => (!ledger.is_empty()).then_some(ledger),
+        another => t("check-another"),
     })
 }

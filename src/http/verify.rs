@@ -37,6 +37,14 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/verify", post(verify))
 }
 
+/// Largest uploaded file (photo, scan or PDF) to find a QR code in.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+
+/// `POST /api/v1/verify/file`: the file as the body.
+pub fn file_router() -> Router<AppState> {
+    Router::new().route("/api/v1/verify/file", post(verify_file))
+}
+
 /// Routes under the general body limit.
 pub fn docs_router() -> Router<AppState> {
     Router::new().route("/api/openapi.json", get(openapi))
@@ -162,6 +170,36 @@ async fn verify(
         })
         .collect();
     Ok(Json(json!({ "items": items })).into_response())
+}
+
+/// The verdict for the first QR code found in a PNG, JPEG or PDF sent as the body.
+async fn verify_file(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    use crate::verify::scan::{self, ScanError};
+    let svc = services(&state)?;
+    if body.is_empty() {
+        return Err(ApiError::BadRequest(
+            "send the PNG, JPEG or PDF file as the request body".into(),
+        ));
+    }
+    charge(&svc, addr, 1)?;
+    let log = state.log.clone();
+    let verdict = tokio::task::spawn_blocking(move || {
+        let texts = scan::qr_texts(&body).map_err(|e| match e {
+            ScanError::TooLarge { .. } => ApiError::TooLarge(e.to_string()),
+            _ => ApiError::Unprocessable(e.to_string()),
+        })?;
+        let v = Verifier::Online {
+            issuance: &svc.issuance,
+            log: &log,
+        };
+        v.verify_qr(&texts[0], None).map_err(verify_error)
+    })
+    .await??;
+    Ok(Json(verdict).into_response())
 }
 
 async fn openapi() -> Response {

@@ -1,4 +1,8 @@
-//! Finding the QR code in an uploaded or scanned image (PNG or JPEG), with `rqrr`.
+//! Finding the QR code in an uploaded or scanned image (PNG or JPEG) or PDF, with `rqrr`.
+//!
+//! A PDF is searched image by image: the images it embeds (our own documents draw the code as
+//! one, a scanned page is one) are decoded — Flate-compressed grey or RGB, or JPEG — under the
+//! same limits as uploads; vector drawings are not rasterised.
 //!
 //! The format is told by the bytes, never by the file name, so a text file named `.png` is
 //! "not an image". Images are decoded under limits: at most [`MAX_SIDE`] pixels a side and
@@ -29,13 +33,43 @@ pub enum ScanError {
     Corrupt(String),
     #[error("no QR code was found in the image")]
     NoCode,
+    #[error("no QR code was found in the PDF's images")]
+    NoCodeInPdf,
 }
 
-/// The text of every QR code found, first the ones found at full size.
+/// Most images of a PDF searched.
+const MAX_PDF_IMAGES: usize = 64;
+
+/// The text of every QR code found in a PNG, JPEG or PDF file.
 pub fn qr_texts(bytes: &[u8]) -> Result<Vec<String>, ScanError> {
-    let image = decode(bytes)?;
-    let gray = image.to_luma8();
-    let mut found = find(&gray);
+    if bytes.starts_with(b"%PDF-") {
+        let images = pdf_images(bytes)?;
+        if images.is_empty() {
+            return Err(ScanError::NoCodeInPdf);
+        }
+        let found: Vec<String> = images.iter().flat_map(search).collect();
+        if found.is_empty() {
+            return Err(ScanError::NoCodeInPdf);
+        }
+        return Ok(found);
+    }
+    let found = search(&decode(bytes)?.to_luma8());
+    if found.is_empty() {
+        return Err(ScanError::NoCode);
+    }
+    Ok(found)
+}
+
+/// The codes in one grey image: as it is, enlarged when tiny (a PDF's code is one pixel per
+/// module), or downscaled when nothing is found at full size.
+fn search(gray: &GrayImage) -> Vec<String> {
+    let (w, h) = gray.dimensions();
+    if w.max(h) < 300 {
+        let k = 600 / w.max(h).max(1);
+        let big = image::imageops::resize(gray, w * k, h * k, image::imageops::FilterType::Nearest);
+        return find(&big);
+    }
+    let mut found = find(gray);
     if found.is_empty() {
         let (w, h) = gray.dimensions();
         for target in [1600u32, 1000, 700] {
@@ -43,7 +77,7 @@ pub fn qr_texts(bytes: &[u8]) -> Result<Vec<String>, ScanError> {
                 continue;
             }
             let small = image::imageops::resize(
-                &gray,
+                gray,
                 (w as u64 * target as u64 / w.max(h) as u64) as u32,
                 (h as u64 * target as u64 / w.max(h) as u64) as u32,
                 image::imageops::FilterType::Triangle,
@@ -54,10 +88,7 @@ pub fn qr_texts(bytes: &[u8]) -> Result<Vec<String>, ScanError> {
             }
         }
     }
-    if found.is_empty() {
-        return Err(ScanError::NoCode);
-    }
-    Ok(found)
+    found
 }
 
 fn decode(bytes: &[u8]) -> Result<DynamicImage, ScanError> {
@@ -85,6 +116,57 @@ fn decode(bytes: &[u8]) -> Result<DynamicImage, ScanError> {
     reader
         .decode()
         .map_err(|e| ScanError::Corrupt(e.to_string()))
+}
+
+/// The images a PDF embeds, as grey images, within the size limits.
+fn pdf_images(bytes: &[u8]) -> Result<Vec<GrayImage>, ScanError> {
+    let doc = lopdf::Document::load_mem(bytes)
+        .map_err(|e| ScanError::Corrupt(format!("not a readable PDF: {e}")))?;
+    let mut out = Vec::new();
+    for object in doc.objects.values() {
+        let Ok(stream) = object.as_stream() else {
+            continue;
+        };
+        let d = &stream.dict;
+        let name = |k: &[u8]| d.get(k).and_then(|o| o.as_name()).ok();
+        let int = |k: &[u8]| d.get(k).and_then(|o| o.as_i64()).ok();
+        if name(b"Subtype") != Some(b"Image") {
+            continue;
+        }
+        let (Some(w), Some(h)) = (int(b"Width"), int(b"Height")) else {
+            continue;
+        };
+        let (width, height) = (
+            w.clamp(0, u32::MAX as i64) as u32,
+            h.clamp(0, u32::MAX as i64) as u32,
+        );
+        if width == 0 || height == 0 {
+            continue;
+        }
+        if width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > MAX_PIXELS {
+            return Err(ScanError::TooLarge { width, height });
+        }
+        let gray = match name(b"Filter") {
+            Some(b"DCTDecode") => decode(&stream.content).ok().map(|i| i.to_luma8()),
+            Some(b"FlateDecode") | None => {
+                let raw = stream
+                    .decompressed_content()
+                    .unwrap_or_else(|_| stream.content.clone());
+                match (name(b"ColorSpace"), int(b"BitsPerComponent")) {
+                    (Some(b"DeviceGray"), Some(8)) => GrayImage::from_raw(width, height, raw),
+                    (Some(b"DeviceRGB"), Some(8)) => image::RgbImage::from_raw(width, height, raw)
+                        .map(|rgb| DynamicImage::ImageRgb8(rgb).to_luma8()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        out.extend(gray);
+        if out.len() >= MAX_PDF_IMAGES {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 fn find(gray: &GrayImage) -> Vec<String> {
