@@ -60,35 +60,68 @@ pub fn qr_texts(bytes: &[u8]) -> Result<Vec<String>, ScanError> {
     Ok(found)
 }
 
-/// The codes in one grey image: as it is, enlarged when tiny (a PDF's code is one pixel per
-/// module), or downscaled when nothing is found at full size.
+/// Longest side the detector is run on. `rqrr` slows down sharply on large noisy images (a
+/// 17 MP attempt ran for minutes), so larger images are shrunk first: a 12 MP phone photo of a
+/// page still gives the code several pixels per module at this size.
+const DETECT_SIDE: u32 = 2000;
+
+fn resized(gray: &GrayImage, side: u32, filter: image::imageops::FilterType) -> GrayImage {
+    let (w, h) = gray.dimensions();
+    let long = w.max(h).max(1) as u64;
+    image::imageops::resize(
+        gray,
+        ((w as u64 * side as u64 / long) as u32).max(1),
+        ((h as u64 * side as u64 / long) as u32).max(1),
+        filter,
+    )
+}
+
+/// The codes in one grey image. A tiny image (a PDF draws its code one pixel per module) is
+/// enlarged without smoothing. Otherwise a few renderings are tried in turn, cheapest first,
+/// until one decodes — chosen on the phone photos of `samples/photos/`, where each of them
+/// recovers codes the others miss: the image as it is (shrunk to [`DETECT_SIDE`]); enlarged
+/// twice (defocus blur spreads a module over too few pixels for the finder); enlarged and
+/// locally thresholded (glare and shade: one global threshold cannot serve both ends of the
+/// page); sharpened; locally thresholded.
 fn search(gray: &GrayImage) -> Vec<String> {
+    use image::imageops::FilterType;
+    use imageproc::contrast::adaptive_threshold;
     let (w, h) = gray.dimensions();
     if w.max(h) < 300 {
-        let k = 600 / w.max(h).max(1);
-        let big = image::imageops::resize(gray, w * k, h * k, image::imageops::FilterType::Nearest);
-        return find(&big);
+        return find(&resized(
+            gray,
+            600 / w.max(h).max(1) * w.max(h),
+            FilterType::Nearest,
+        ));
     }
-    let mut found = find(gray);
-    if found.is_empty() {
-        let (w, h) = gray.dimensions();
-        for target in [1600u32, 1000, 700] {
-            if w.max(h) <= target {
-                continue;
-            }
-            let small = image::imageops::resize(
-                gray,
-                (w as u64 * target as u64 / w.max(h) as u64) as u32,
-                (h as u64 * target as u64 / w.max(h) as u64) as u32,
-                image::imageops::FilterType::Triangle,
-            );
-            found = find(&small);
+    let base = if w.max(h) > DETECT_SIDE {
+        resized(gray, DETECT_SIDE, FilterType::Triangle)
+    } else {
+        gray.clone()
+    };
+    let found = find(&base);
+    if !found.is_empty() {
+        return found;
+    }
+    let long = base.width().max(base.height());
+    let attempts: [&dyn Fn() -> Option<GrayImage>; 4] = [
+        &|| (long <= DETECT_SIDE * 4 / 5).then(|| resized(&base, long * 2, FilterType::Triangle)),
+        &|| {
+            (long <= DETECT_SIDE * 4 / 5)
+                .then(|| adaptive_threshold(&resized(&base, long * 2, FilterType::Triangle), 24, 0))
+        },
+        &|| Some(imageproc::filter::sharpen_gaussian(&base, 2.0, 2.0)),
+        &|| Some(adaptive_threshold(&base, 16, 0)),
+    ];
+    for attempt in attempts {
+        if let Some(image) = attempt() {
+            let found = find(&image);
             if !found.is_empty() {
-                break;
+                return found;
             }
         }
     }
-    found
+    Vec::new()
 }
 
 fn decode(bytes: &[u8]) -> Result<DynamicImage, ScanError> {
