@@ -552,13 +552,19 @@ impl Issuance {
                                 new: mut n,
                                 ..
                             } = p;
-                            let public = PublicRecord {
-                                signed: out.signed.clone(),
+                            // A new version's `PublicRecord`, serialised from borrows (no clone of the header).
+                            #[derive(Serialize)]
+                            struct NewPublic<'a> {
+                                signed: &'a SignedHeader,
+                                ledger_index: Option<LeafIndex>,
+                                changes: [(); 0],
+                            }
+                            n.row.public = serde_json::to_vec(&NewPublic {
+                                signed: &out.signed,
                                 ledger_index: Some(ledger_index),
-                                changes: Vec::new(),
-                            };
-                            n.row.public =
-                                serde_json::to_vec(&public).map_err(|e| corrupt(&id, e))?;
+                                changes: [],
+                            })
+                            .map_err(|e| corrupt(&id, e))?;
                             new.push(n);
                             parts[c].push(IssuedCredential {
                                 id,
