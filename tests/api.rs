@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Server, tanba};
+use common::Server;
 use serde_json::{Value, json};
 use std::path::Path;
 use tanba::credential::ids::check_digit;
@@ -113,17 +113,7 @@ fn new_attestat(n: u64) -> Value {
 #[test]
 fn api_issues_changes_and_journals_with_per_organisation_authorisation() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let out = tanba()
-        .args(["demo", "--no-serve", "--data"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = common::demo_data(tmp.path());
     let accounts: Vec<Value> =
         serde_json::from_slice(&std::fs::read(data.join("demo/accounts.json")).unwrap()).unwrap();
     let account = |name: &str| {

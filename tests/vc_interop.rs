@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Server, get, tanba};
+use common::{Server, get};
 use std::path::Path;
 use std::process::Command;
 
@@ -20,17 +20,7 @@ fn every_demo_vc_verifies_in_digital_bazaars_verifier_and_a_tampered_one_does_no
     assert!(status.success(), "npm ci failed");
 
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let out = tanba()
-        .args(["demo", "--no-serve", "--data"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = common::demo_data(tmp.path());
     let server = Server::start(&data);
     let mut args: Vec<String> = vec!["verify.mjs".into()];
     for bin in [

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Server, tanba};
+use common::Server;
 use serde_json::{Value, json};
 
 fn post(agent: &ureq::Agent, url: &str, body: &Value) -> (u16, Option<String>, Value) {
@@ -28,17 +28,7 @@ fn post(agent: &ureq::Agent, url: &str, body: &Value) -> (u16, Option<String>, V
 #[test]
 fn verify_api_answers_singles_and_batches_and_limits_each_address() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let out = tanba()
-        .args(["demo", "--no-serve", "--data"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = common::demo_data(tmp.path());
     // A slow refill, so that the allowance runs out within the test.
     let config_path = data.join("config.json");
     let mut config: Value = serde_json::from_slice(&std::fs::read(&config_path).unwrap()).unwrap();
@@ -176,17 +166,7 @@ fn chromium(url: &str, png: &std::path::Path, lang: &str) -> String {
 #[test]
 fn the_qr_page_shows_each_verdict_in_three_languages_also_in_chromium() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let out = tanba()
-        .args(["demo", "--no-serve", "--data"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = common::demo_data(tmp.path());
     let manifest: Vec<Value> =
         serde_json::from_slice(&std::fs::read(data.join("demo/manifest.json")).unwrap()).unwrap();
     let server = Server::start(&data);
@@ -328,17 +308,7 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
 #[test]
 fn files_are_searched_for_the_code_over_the_api_and_the_check_page() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let out = tanba()
-        .args(["demo", "--no-serve", "--data"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = common::demo_data(tmp.path());
     let demo = data.join("demo");
     let manifest: Vec<Value> =
         serde_json::from_slice(&std::fs::read(demo.join("manifest.json")).unwrap()).unwrap();

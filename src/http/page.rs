@@ -92,11 +92,7 @@ async fn page(
         Ok(Ok(verdict)) => (StatusCode::OK, render(lang, &path, Some(&verdict), None)),
         Ok(Err(VerifyError::Internal(detail))) => {
             tracing::error!(%detail, "verification page failed");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error; it has been logged",
-            )
-                .into_response();
+            return internal_error();
         }
         Ok(Err(_)) => (
             StatusCode::BAD_REQUEST,
@@ -104,14 +100,19 @@ async fn page(
         ),
         Err(e) => {
             tracing::error!(detail = %e, "verification page task failed");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error; it has been logged",
-            )
-                .into_response();
+            return internal_error();
         }
     };
     html_response(status, lang, html)
+}
+
+/// A fault on our side: the detail was logged; the visitor gets a plain 500.
+fn internal_error() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error; it has been logged",
+    )
+        .into_response()
 }
 
 /// The language switch: the same path in each language.
@@ -156,11 +157,7 @@ fn html_response(
             .into_response(),
         Err(e) => {
             tracing::error!(detail = %e, "page template");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error; it has been logged",
-            )
-                .into_response()
+            internal_error()
         }
     }
 }
@@ -241,11 +238,7 @@ async fn check_upload(
                 Ok(Err(_)) => return again(StatusCode::UNPROCESSABLE_ENTITY, "check-no-code"),
                 Err(e) => {
                     tracing::error!(detail = %e, "scan task failed");
-                    return (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal error; it has been logged",
-                    )
-                        .into_response();
+                    return internal_error();
                 }
             }
         }
@@ -268,11 +261,7 @@ async fn check_upload(
         ),
         Ok(Err(VerifyError::Internal(detail))) => {
             tracing::error!(%detail, "check failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error; it has been logged",
-            )
-                .into_response()
+            internal_error()
         }
         Ok(Err(_)) => html_response(
             StatusCode::BAD_REQUEST,
@@ -281,11 +270,7 @@ async fn check_upload(
         ),
         Err(e) => {
             tracing::error!(detail = %e, "check task failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error; it has been logged",
-            )
-                .into_response()
+            internal_error()
         }
     }
 }

@@ -97,3 +97,19 @@ pub fn go_client() -> PathBuf {
     assert!(status.success(), "building the Go reference client failed");
     out
 }
+
+/// A data directory seeded by `tanba demo --no-serve` under `tmp` (not serving).
+pub fn demo_data(tmp: &Path) -> PathBuf {
+    let data = tmp.join("data");
+    let out = tanba()
+        .args(["demo", "--no-serve", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    data
+}
