@@ -76,6 +76,11 @@ impl Lang {
     pub fn t(self, id: &str) -> String {
         self.t_args(id, None)
     }
+
+    /// The message `id`, if the language has it (for codes that may or may not be named).
+    pub fn try_t(self, id: &str) -> Option<String> {
+        bundles()[self as usize].has_message(id).then(|| self.t(id))
+    }
 }
 
 const SOURCES: [(&str, &str); 3] = [

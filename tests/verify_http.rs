@@ -218,8 +218,9 @@ fn the_qr_page_shows_each_verdict_in_three_languages_also_in_chromium() {
     // The page names the document and its ledger proof.
     let (_, html) = get_page(&agent, &format!("{}?lang=en", page_url(revoked)), None);
     assert!(
-        html.contains("Revoked") && html.contains("Reason") && html.contains("issued in error")
+        html.contains("Revoked") && html.contains("Reason") && html.contains("Issued in error")
     );
+    assert!(html.contains("General secondary (grade 11)"), "{html}");
     assert!(
         html.contains("Included in the signed checkpoint of size"),
         "{html}"

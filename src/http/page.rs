@@ -305,7 +305,10 @@ fn render(
             document.push((t("field-kind"), t(&format!("kind-{kind}"))));
             for (name, value) in &d.claims {
                 let shown = match value {
-                    serde_json::Value::String(s) => s.clone(),
+                    // Codes (levels, honours, forms) in words; anything else as written.
+                    serde_json::Value::String(s) => lang
+                        .try_t(&format!("value-{s}"))
+                        .unwrap_or_else(|| s.clone()),
                     serde_json::Value::Bool(true) => t("answer-yes"),
                     serde_json::Value::Bool(false) => t("answer-no"),
                     other => other.to_string(),
@@ -346,7 +349,10 @@ fn render(
                     .ok()
                     .and_then(|r| r.as_str().map(str::to_string))
                     .unwrap_or_default();
-                document.push((t("field-status-reason"), reason.replace('_', " ")));
+                let words = lang
+                    .try_t(&format!("reason-{reason}"))
+                    .unwrap_or_else(|| reason.replace('_', " "));
+                document.push((t("field-status-reason"), words));
             }
             Some(Status::Superseded { by_version }) => {
                 document.push((t("field-current"), by_version.to_string()));
