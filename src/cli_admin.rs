@@ -403,7 +403,10 @@ pub fn verify(
             );
         }
         let texts = scan::qr_texts(&bytes).with_context(|| input.to_string())?;
-        texts.into_iter().next().expect("at least one code")
+        texts
+            .into_iter()
+            .next()
+            .with_context(|| format!("{input}: no QR code found"))?
     } else {
         input.to_string()
     };

@@ -79,31 +79,47 @@ async fn page(
     if let Err(e) = super::verify::charge(&svc, addr, 1) {
         return e.into_response();
     }
+    verdict_page(&state, svc, lang, &path, payload).await
+}
+
+/// Verifies `text` on a blocking thread and renders the verdict page at `path`; text that is
+/// no Tanba code at all gets the page that says so (400).
+async fn verdict_page(
+    state: &AppState,
+    svc: std::sync::Arc<super::Services>,
+    lang: Lang,
+    path: &str,
+    text: String,
+) -> Response {
     let log = state.log.clone();
     let result = tokio::task::spawn_blocking(move || {
         Verifier::Online {
             issuance: &svc.issuance,
             log: &log,
         }
-        .verify_qr(&payload, None)
+        .verify_qr(&text, None)
     })
     .await;
-    let (status, html) = match result {
-        Ok(Ok(verdict)) => (StatusCode::OK, render(lang, &path, Some(&verdict), None)),
+    match result {
+        Ok(Ok(verdict)) => html_response(
+            StatusCode::OK,
+            lang,
+            render(lang, path, Some(&verdict), None),
+        ),
         Ok(Err(VerifyError::Internal(detail))) => {
             tracing::error!(%detail, "verification page failed");
-            return internal_error();
+            internal_error()
         }
-        Ok(Err(_)) => (
+        Ok(Err(_)) => html_response(
             StatusCode::BAD_REQUEST,
-            render(lang, &path, None, Some(lang.t("not-ours"))),
+            lang,
+            render(lang, path, None, Some(lang.t("not-ours"))),
         ),
         Err(e) => {
-            tracing::error!(detail = %e, "verification page task failed");
-            return internal_error();
+            tracing::error!(detail = %e, "verification task failed");
+            internal_error()
         }
-    };
-    html_response(status, lang, html)
+    }
 }
 
 /// A fault on our side: the detail was logged; the visitor gets a plain 500.
@@ -244,35 +260,7 @@ async fn check_upload(
         }
         (None, None) => return again(StatusCode::BAD_REQUEST, "check-nothing"),
     };
-    let log = state.log.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        Verifier::Online {
-            issuance: &svc.issuance,
-            log: &log,
-        }
-        .verify_qr(&text, None)
-    })
-    .await;
-    match result {
-        Ok(Ok(verdict)) => html_response(
-            StatusCode::OK,
-            lang,
-            render(lang, "/check", Some(&verdict), None),
-        ),
-        Ok(Err(VerifyError::Internal(detail))) => {
-            tracing::error!(%detail, "check failed");
-            internal_error()
-        }
-        Ok(Err(_)) => html_response(
-            StatusCode::BAD_REQUEST,
-            lang,
-            render(lang, "/check", None, Some(lang.t("not-ours"))),
-        ),
-        Err(e) => {
-            tracing::error!(detail = %e, "check task failed");
-            internal_error()
-        }
-    }
+    verdict_page(&state, svc, lang, "/check", text).await
 }
 
 /// The page for a verdict, or for input that is not a Tanba code (`not_ours`).

@@ -154,7 +154,7 @@ async fn verify(
         let verdict = out
             .into_iter()
             .next()
-            .expect("one item")
+            .ok_or_else(|| ApiError::Internal("no verdict for the one document".into()))?
             .map_err(verify_error)?;
         return Ok(Json(verdict).into_response());
     }
@@ -196,7 +196,10 @@ async fn verify_file(
             issuance: &svc.issuance,
             log: &log,
         };
-        v.verify_qr(&texts[0], None).map_err(verify_error)
+        let first = texts
+            .first()
+            .ok_or_else(|| ApiError::Unprocessable(ScanError::NoCode.to_string()))?;
+        v.verify_qr(first, None).map_err(verify_error)
     })
     .await??;
     Ok(Json(verdict).into_response())

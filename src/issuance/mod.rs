@@ -330,7 +330,8 @@ pub struct Issuance {
     master: MasterKey,
     index: IndexKey,
     /// Replaced whole after each change; readers clone what they need.
-    registry: RwLock<Registry>,
+    /// Swapped whole on each change, so readers (every verification) share it without copying.
+    registry: RwLock<Arc<Registry>>,
 }
 
 fn corrupt(id: &CredentialId, e: impl std::fmt::Display) -> IssueError {
@@ -357,12 +358,12 @@ impl Issuance {
             store,
             master,
             index,
-            registry: RwLock::new(registry),
+            registry: RwLock::new(Arc::new(registry)),
         })
     }
 
     /// A snapshot of the registry.
-    pub fn registry(&self) -> Registry {
+    pub fn registry(&self) -> Arc<Registry> {
         match self.registry.read() {
             Ok(r) => r.clone(),
             Err(p) => p.into_inner().clone(),
@@ -375,7 +376,7 @@ impl Issuance {
             .registry
             .write()
             .map_err(|_| IssueError::Ledger("registry lock poisoned".into()))?;
-        let mut next = guard.clone();
+        let mut next = Registry::clone(&guard);
         next.apply(change)?;
         let payload =
             canonical::to_vec(change).map_err(|e| RegistryError::NotAnEvent(e.to_string()))?;
@@ -386,7 +387,7 @@ impl Issuance {
             .map_err(|e| IssueError::Ledger(e.to_string()))?;
         self.store
             .append_registry_change(next.next_seq() - 1, &payload)?;
-        *guard = next;
+        *guard = Arc::new(next);
         Ok(index)
     }
 

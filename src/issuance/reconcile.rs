@@ -17,9 +17,10 @@ use super::{Issuance, IssueError, PublicRecord, RecordedChange, corrupt};
 use crate::credential::lifecycle::SignedStatusChange;
 use crate::credential::record::{CredentialId, DocumentKind, SignedHeader};
 use crate::ledger::Entry;
-use crate::registry::{EVENT as REGISTRY_EVENT, SignedChange};
+use crate::registry::{EVENT as REGISTRY_EVENT, Registry, SignedChange};
 use crate::store::{Collection, StoreError};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 const WATERMARK: &str = "reconciled_upto";
 
@@ -156,11 +157,11 @@ impl Issuance {
                     if change.body.seq() < next_seq {
                         continue;
                     }
-                    let mut next = guard.clone();
+                    let mut next = Registry::clone(&guard);
                     next.apply(&change)?;
                     self.store
                         .append_registry_change(change.body.seq(), entry.payload())?;
-                    *guard = next;
+                    *guard = Arc::new(next);
                     tracing::warn!(
                         ledger_index = index,
                         seq = change.body.seq(),

@@ -428,10 +428,14 @@ fn online(
     }
     v.ledger = Some(evidence);
 
-    // 8: the status.
-    let (_, status) = issuance
-        .status(&payload.id, Some(payload.v))
-        .map_err(internal)?;
+    // 8: the status, from the record read in step 5 (a latest version carries its changes; an
+    // older one is superseded whatever they are).
+    let changes: Vec<_> = public
+        .changes
+        .iter()
+        .map(|c| c.signed.change.clone())
+        .collect();
+    let status = crate::credential::lifecycle::status(payload.v, latest, &changes);
     v.checks.status_checked = true;
     let code = match &status {
         Status::Valid => Code::Valid,
