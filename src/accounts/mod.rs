@@ -193,7 +193,7 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -229,12 +229,12 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password, never valid").unwrap_or_default())
 }
 
-fn sha256_hex(b: &[u8]) -> String {
+pub(crate) fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
 /// Compares equal-length strings in time independent of where they differ.
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -400,6 +400,46 @@ impl Accounts {
             ),
             _ => Err(AccountError::BadLogin),
         }
+    }
+
+    /// Signs a holder in after an identity check done elsewhere (a one-time code, or eGov's
+    /// OpenID Connect): the holder account `username` bound to `iin` is created on first use,
+    /// and a session token valid for [`SESSION_SECONDS`] is returned. Refused if `username`
+    /// exists for another IIN or role, or is disabled.
+    pub fn holder_session(
+        &self,
+        username: &str,
+        iin: &str,
+        how: &str,
+    ) -> Result<String, AccountError> {
+        let account = match self.get(username)? {
+            Some(a) => a,
+            None => match self.create(NewAccount {
+                username: username.into(),
+                role: Role::Holder,
+                org: None,
+                iin: Some(iin.into()),
+                password: None,
+            }) {
+                // Two first sign-ins at once: the other one created it.
+                Err(AccountError::Exists(_)) => self
+                    .get(username)?
+                    .ok_or_else(|| AccountError::NoAccount(username.into()))?,
+                other => other?,
+            },
+        };
+        if account.role != Role::Holder
+            || account.iin.as_deref() != Some(iin.trim())
+            || account.disabled
+        {
+            return Err(AccountError::BadLogin);
+        }
+        self.new_token(
+            &account.username,
+            TokenKind::Session,
+            how,
+            Some(now() + SESSION_SECONDS),
+        )
     }
 
     /// A long-lived API token for a system acting as `username`. Shown once; only its hash

@@ -191,6 +191,15 @@ impl IndexKey {
         self.hash("holder", iin.trim())
     }
 
+    /// The account name of a holder who signs in to the portal: a keyed pseudonym, so the
+    /// journal and the account list never show an IIN.
+    pub fn holder_account(&self, iin: &str) -> String {
+        format!(
+            "holder-{}",
+            hex::encode(&self.hash("account", iin.trim())[..8])
+        )
+    }
+
     fn dedupe(&self, identity: &str) -> [u8; 32] {
         self.hash("dedupe", identity)
     }
@@ -329,7 +338,6 @@ pub struct Issuance {
     store: Arc<dyn Store>,
     master: MasterKey,
     index: IndexKey,
-    /// Replaced whole after each change; readers clone what they need.
     /// Swapped whole on each change, so readers (every verification) share it without copying.
     registry: RwLock<Arc<Registry>>,
 }
@@ -710,6 +718,11 @@ impl Issuance {
             claims,
             disclosures,
         })
+    }
+
+    /// The portal account name of the holder with this IIN (a keyed pseudonym).
+    pub fn holder_account(&self, iin: &str) -> String {
+        self.index.holder_account(iin)
     }
 
     /// The credentials of a person, found by IIN.

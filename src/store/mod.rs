@@ -91,6 +91,10 @@ pub enum Collection {
     /// Ledger issuance entries whose store write never happened (a crash in between), by
     /// `<id>/v<version>`.
     Orphans,
+    /// Holders' share links, by link id (only a hash of each link's secret is kept).
+    Shares,
+    /// Which share links a holder made: `<holder account>/<link id>`, empty values.
+    SharesByOwner,
 }
 
 impl Collection {
@@ -100,6 +104,8 @@ impl Collection {
             Collection::Tokens => 2,
             Collection::Meta => 3,
             Collection::Orphans => 4,
+            Collection::Shares => 5,
+            Collection::SharesByOwner => 6,
         }
     }
 }
@@ -221,7 +227,16 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Every record of a collection, in key order.
-    fn scan_records(&self, c: Collection) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    fn scan_records(&self, c: Collection) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.scan_prefix(c, "")
+    }
+
+    /// The records of a collection whose keys start with `prefix`, in key order.
+    fn scan_prefix(
+        &self,
+        c: Collection,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
 
     /// Appends a line to the audit journal, durably, and returns its number (from 1).
     fn append_journal(&self, line: &[u8]) -> Result<u64, StoreError>;

@@ -638,16 +638,23 @@ impl Store for RedbStore {
         txn.commit().map_err(io)
     }
 
-    fn scan_records(&self, c: Collection) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    fn scan_prefix(
+        &self,
+        c: Collection,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let txn = self.db.begin_read().map_err(io)?;
         let t = txn.open_table(RECORDS).map_err(io)?;
-        t.range((c.tag(), "")..(c.tag() + 1, ""))
-            .map_err(io)?
-            .map(|r| {
-                r.map(|(k, v)| (k.value().1.to_string(), v.value().to_vec()))
-                    .map_err(io)
-            })
-            .collect()
+        let mut out = Vec::new();
+        for r in t.range((c.tag(), prefix)..(c.tag() + 1, "")).map_err(io)? {
+            let (k, v) = r.map_err(io)?;
+            let key = k.value().1;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            out.push((key.to_string(), v.value().to_vec()));
+        }
+        Ok(out)
     }
 
     fn append_journal(&self, line: &[u8]) -> Result<u64, StoreError> {
