@@ -75,3 +75,49 @@ reason-majority = The child came of age
 reason-adoption = Adoption or return to a parent
 reason-guardian_released = Guardian released
 reason-other = Other
+
+## Holder portal (/my) and share links (/s/…)
+my-title-signin = Sign in to your documents
+my-title-code = Enter the code
+my-title = My documents
+my-signin-intro = Enter your IIN. We send a one-time code to the phone registered with eGov.
+my-iin = IIN (12 digits)
+my-send-code = Send the code
+my-oidc = Sign in with eGov
+my-code-sent = A six-digit code was sent. It is valid for 10 minutes.
+my-demo-code = Demo: this server has no SMS gateway, so the code is shown here: { $code }
+my-code = Code
+my-signin = Sign in
+my-signout = Sign out
+my-bad-iin = The IIN is not valid: it must be 12 digits with a correct check digit.
+my-bad-code = The code is wrong, expired or used up. Ask for a new one.
+my-too-many = Too many codes were requested. Use the latest code or wait 10 minutes.
+my-no-gateway = Sign-in by code is not available on this server.
+my-no-documents = No documents are registered to your IIN yet.
+my-downloads = Download
+my-share = Share
+my-share-fields = Fields to show
+my-share-days = Valid for (days)
+my-share-create = Create a share link
+my-share-none = Choose at least one field to share.
+my-new-link = Your new share link
+my-new-link-note = Copy it now: for your safety we keep only its fingerprint. It works until { $expires }.
+my-links = Share links
+my-link-created = Created
+my-link-expires = Expires
+my-link-fields = Fields
+my-link-used = Opened
+my-link-state = State
+my-revoke = Revoke
+my-state-live = active
+my-state-expired = expired
+my-state-revoked = revoked
+my-used = { $count } times{ $last ->
+    [none] {""}
+   *[other] , last { $last }
+}
+share-notice = Shared by the holder: { $shown } of { $total } fields are shown. This link works until { $expires }.
+share-gone-title = This share link no longer works
+share-expired = The holder's share link expired on { $date }.
+share-revoked = The holder revoked this share link on { $date }.
+share-unknown = There is no share link at this address. Check that it was copied whole.

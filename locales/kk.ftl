@@ -74,3 +74,49 @@ reason-majority = Бала кәмелетке толды
 reason-adoption = Асырап алу немесе ата-анасына қайтару
 reason-guardian_released = Қамқоршы босатылды
 reason-other = Басқа
+
+## Holder portal (/my) and share links (/s/…)
+my-title-signin = Құжаттарыңызға кіру
+my-title-code = Кодты енгізіңіз
+my-title = Менің құжаттарым
+my-signin-intro = ЖСН-іңізді енгізіңіз. eGov-та тіркелген телефонға бір реттік код жібереміз.
+my-iin = ЖСН (12 сан)
+my-send-code = Кодты жіберу
+my-oidc = eGov арқылы кіру
+my-code-sent = Алты таңбалы код жіберілді. Ол 10 минут жарамды.
+my-demo-code = Демо: бұл серверде SMS шлюзі жоқ, сондықтан код осында көрсетілген: { $code }
+my-code = Код
+my-signin = Кіру
+my-signout = Шығу
+my-bad-iin = ЖСН дұрыс емес: бақылау саны дұрыс 12 сан болуы керек.
+my-bad-code = Код қате, мерзімі өткен немесе таусылған. Жаңасын сұраңыз.
+my-too-many = Тым көп код сұралды. Соңғы кодты пайдаланыңыз немесе 10 минут күтіңіз.
+my-no-gateway = Бұл серверде кодпен кіру қолжетімсіз.
+my-no-documents = Сіздің ЖСН-іңізге әзірге құжат тіркелмеген.
+my-downloads = Жүктеп алу
+my-share = Бөлісу
+my-share-fields = Көрсетілетін өрістер
+my-share-days = Жарамдылық мерзімі (күн)
+my-share-create = Сілтеме жасау
+my-share-none = Кемінде бір өрісті таңдаңыз.
+my-new-link = Жаңа сілтемеңіз
+my-new-link-note = Оны қазір көшіріп алыңыз: қауіпсіздігіңіз үшін біз тек оның ізін сақтаймыз. Ол { $expires } дейін жарамды.
+my-links = Бөлісу сілтемелері
+my-link-created = Жасалды
+my-link-expires = Жарамды мерзімі
+my-link-fields = Өрістер
+my-link-used = Ашылды
+my-link-state = Күйі
+my-revoke = Кері қайтару
+my-state-live = жарамды
+my-state-expired = мерзімі өтті
+my-state-revoked = кері қайтарылды
+my-used = { $count } рет{ $last ->
+    [none] {""}
+   *[other] , соңғысы { $last }
+}
+share-notice = Құжат иесі бөлісті: { $total } өрістің { $shown } көрсетілген. Сілтеме { $expires } дейін жарамды.
+share-gone-title = Бұл сілтеме енді жарамсыз
+share-expired = Сілтеменің мерзімі { $date } өтті.
+share-revoked = Құжат иесі бұл сілтемені { $date } кері қайтарды.
+share-unknown = Бұл мекенжайда сілтеме жоқ. Толық көшірілгенін тексеріңіз.

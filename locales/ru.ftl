@@ -74,3 +74,49 @@ reason-majority = Ребёнок достиг совершеннолетия
 reason-adoption = Усыновление или возвращение родителю
 reason-guardian_released = Опекун освобождён
 reason-other = Иное
+
+## Holder portal (/my) and share links (/s/…)
+my-title-signin = Вход к вашим документам
+my-title-code = Введите код
+my-title = Мои документы
+my-signin-intro = Введите ИИН. Мы отправим одноразовый код на телефон, зарегистрированный в eGov.
+my-iin = ИИН (12 цифр)
+my-send-code = Отправить код
+my-oidc = Войти через eGov
+my-code-sent = Отправлен шестизначный код. Он действует 10 минут.
+my-demo-code = Демо: у этого сервера нет SMS-шлюза, поэтому код показан здесь: { $code }
+my-code = Код
+my-signin = Войти
+my-signout = Выйти
+my-bad-iin = ИИН неверен: нужно 12 цифр с правильной контрольной цифрой.
+my-bad-code = Код неверен, истёк или исчерпан. Запросите новый.
+my-too-many = Запрошено слишком много кодов. Используйте последний код или подождите 10 минут.
+my-no-gateway = Вход по коду на этом сервере недоступен.
+my-no-documents = На ваш ИИН пока не зарегистрировано документов.
+my-downloads = Скачать
+my-share = Поделиться
+my-share-fields = Какие поля показать
+my-share-days = Срок действия (дней)
+my-share-create = Создать ссылку
+my-share-none = Выберите хотя бы одно поле.
+my-new-link = Ваша новая ссылка
+my-new-link-note = Скопируйте её сейчас: ради вашей безопасности мы храним только её отпечаток. Она действует до { $expires }.
+my-links = Ссылки для просмотра
+my-link-created = Создана
+my-link-expires = Действует до
+my-link-fields = Поля
+my-link-used = Открыта
+my-link-state = Состояние
+my-revoke = Отозвать
+my-state-live = действует
+my-state-expired = истекла
+my-state-revoked = отозвана
+my-used = { $count } раз{ $last ->
+    [none] {""}
+   *[other] , последний { $last }
+}
+share-notice = Показано владельцем документа: { $shown } из { $total } полей. Ссылка действует до { $expires }.
+share-gone-title = Эта ссылка больше не действует
+share-expired = Срок ссылки истёк { $date }.
+share-revoked = Владелец отозвал эту ссылку { $date }.
+share-unknown = По этому адресу ссылки нет. Проверьте, что она скопирована целиком.

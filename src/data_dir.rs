@@ -68,6 +68,13 @@ pub struct Config {
     /// Documents an address may verify at once after a quiet spell (at least a full batch).
     #[serde(default = "default_verify_burst")]
     pub verify_burst: u32,
+    /// Holder portal: show one-time sign-in codes on the page (the demo, which has no SMS
+    /// gateway). Off: sign-in by code is unavailable until a gateway is wired in.
+    #[serde(default)]
+    pub show_sign_in_codes: bool,
+    /// Holder portal: sign-in through an OpenID Connect provider (eGov's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<crate::holder::oidc::OidcConfig>,
 }
 
 fn default_verify_rate() -> u32 {
@@ -171,6 +178,8 @@ impl DataDir {
             public_url: default_public_url(),
             verify_rate_per_s: default_verify_rate(),
             verify_burst: default_verify_burst(),
+            show_sign_in_codes: false,
+            oidc: None,
         };
         write_new(&path.join("log.key"), format!("{skey}\n").as_bytes(), 0o600)?;
         write_new(
@@ -187,6 +196,16 @@ impl DataDir {
     }
 
     /// Opens an initialised directory.
+    /// Writes `config` back to `config.json` (whole: a new file renamed over the old).
+    pub fn save_config(&self) -> Result<(), DataDirError> {
+        let path = self.path.join("config.json");
+        let tmp = self.path.join("config.json.new");
+        let _ = std::fs::remove_file(&tmp);
+        let json = serde_json::to_vec_pretty(&self.config).unwrap_or_default();
+        write_new(&tmp, &json, 0o644)?;
+        std::fs::rename(&tmp, &path).map_err(io("replace", &path))
+    }
+
     pub fn open(path: &Path) -> Result<Self, DataDirError> {
         let cfg_path = path.join("config.json");
         if !cfg_path.exists() {

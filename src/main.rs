@@ -491,6 +491,12 @@ fn demo(data: &Path, listen: &str, no_serve: bool, samples: &Path) -> Result<Exi
         }
         Err(e) => return Err(e.into()),
     };
+    let mut dir = dir;
+    if !dir.config.show_sign_in_codes {
+        // The demo has no SMS gateway: its holder portal shows sign-in codes on the page.
+        dir.config.show_sign_in_codes = true;
+        dir.save_config()?;
+    }
     let log = Arc::new(dir.open_log()?);
     let manifest = tanba::demo::seed(&dir, log.clone(), samples, today())?;
     let out = tanba::demo::demo_dir(&dir);
@@ -553,13 +559,24 @@ fn serve_log(
         .to_string();
     let store = log.store_arc();
     let keys_dir = dir.clone();
+    let oidc = match dir.config.oidc.clone() {
+        Some(c) => Some(tanba::holder::oidc::Oidc::new(c).context("config.json: oidc")?),
+        None => None,
+    };
     let services = tanba::http::Services {
         issuance: dir.open_issuance(log.clone())?,
         authority: dir.authority_key()?,
         host,
         public_url: dir.config.public_url.clone(),
         accounts: tanba::accounts::Accounts::new(store.clone()),
-        journal: tanba::accounts::journal::Journal::new(store),
+        journal: tanba::accounts::journal::Journal::new(store.clone()),
+        codes: Default::default(),
+        code_sender: dir
+            .config
+            .show_sign_in_codes
+            .then(|| Box::new(tanba::holder::ShownOnPage) as Box<dyn tanba::holder::CodeSender>),
+        shares: tanba::holder::Shares::new(store),
+        oidc,
         issuer_keys: Box::new(move |bin| keys_dir.issuer_key(bin, false).ok().flatten()),
         verify_limiter: tanba::http::ratelimit::RateLimiter::new(
             dir.config.verify_rate_per_s,
@@ -598,6 +615,8 @@ fn serve_log(
         println!("  http://{addr}/ledger/proof/inclusion?index=0");
         println!("  http://{addr}/trust                 root-signed trust list of issuers");
         println!("  http://{addr}/healthz  http://{addr}/metrics");
+        println!("  http://{addr}/check                check a document: paste a QR text or upload a photo, scan or PDF");
+        println!("  http://{addr}/my                   holder portal: documents, downloads, share links");
         println!(
             "  http://{addr}/api/v1/login          sign in (POST); the JSON API is in README.md"
         );

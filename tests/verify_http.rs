@@ -131,20 +131,11 @@ fn shown_status(html: &str) -> &str {
 
 /// Runs headless Chromium on `url`: the DOM after load, and a screenshot written to `png`.
 fn chromium(url: &str, png: &std::path::Path, lang: &str) -> String {
-    let flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=412,915", // a phone
-    ];
     let profile = tempfile::tempdir().unwrap();
     let run = |extra: &[String]| {
         let out = std::process::Command::new("chromium")
-            .args(flags)
+            .args(common::webdriver::CHROMIUM_FLAGS)
+            .arg("--window-size=412,915") // a phone
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(format!("--lang={lang}"))
             .arg(format!("--accept-lang={lang}"))
@@ -427,4 +418,60 @@ fn files_are_searched_for_the_code_over_the_api_and_the_check_page() {
     let (s, html) = send("/check?lang=en", &ctype, body);
     assert_eq!(s, 400);
     assert!(html.contains("Give the QR code text or a file."), "{html}");
+}
+
+/// A phone photo of a printed document, uploaded through the check page's own form in
+/// headless Chromium: the page is rasterised from this run's revoked demo PDF at 150 dpi with
+/// poppler, tilted, defocused and JPEG-compressed as a camera would, and the verdict must say
+/// "revoked". The screenshot is kept under `target/tmp/browser-artifacts/`.
+#[test]
+fn a_phone_photo_uploaded_in_chromium_gets_its_verdict() {
+    use common::webdriver::Browser;
+    use imageproc::geometric_transformations::{Interpolation, rotate_about_center};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::demo_data(tmp.path());
+    let manifest: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(data.join("demo/manifest.json")).unwrap()).unwrap();
+    let revoked = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "revoked")
+        .unwrap();
+    let pdf = data.join("demo").join(revoked["pdf"].as_str().unwrap());
+    let stem = tmp.path().join("page");
+    let ok = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-f", "1", "-l", "1", "-png", "-singlefile"])
+        .arg(&pdf)
+        .arg(&stem)
+        .status()
+        .expect("pdftoppm is installed by scripts/setup.sh");
+    assert!(ok.success());
+    let page = image::open(stem.with_extension("png")).unwrap().to_rgb8();
+    let tilted = rotate_about_center(
+        &page,
+        3f32.to_radians(),
+        Interpolation::Bilinear,
+        imageproc::geometric_transformations::Border::Constant(image::Rgb([90, 80, 70])), // the desk
+    );
+    let blurred = imageproc::filter::gaussian_blur_f32(&tilted, 1.0);
+    let photo = tmp.path().join("photo.jpg");
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 75)
+        .encode_image(&blurred)
+        .unwrap();
+    std::fs::write(&photo, jpeg).unwrap();
+
+    let server = Server::start(&data);
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-artifacts");
+    std::fs::create_dir_all(&shots).unwrap();
+    let b = Browser::start("en");
+    b.open(&format!("{}/check?lang=en", server.base));
+    b.type_into("#file", photo.to_str().unwrap());
+    b.click_and_wait("form button[type=submit]");
+    assert_eq!(
+        b.attribute("[data-status]", "data-status").as_deref(),
+        Some("revoked"),
+        "{}",
+        b.source()
+    );
+    b.screenshot(&shots.join("check-photo-revoked-en.png"));
 }

@@ -13,6 +13,8 @@
 //! [`USES_KEPT`] times are kept for the holder to see; the holder can revoke a link at any
 //! time. An expired or revoked link says so, with its date, and discloses nothing.
 
+pub mod oidc;
+
 use crate::accounts::{constant_time_eq, now, sha256_hex};
 use crate::credential::random;
 use crate::credential::record::CredentialId;

@@ -10,12 +10,13 @@
 //! | `POST /api/v1/credentials` (a document, JSON) | issuer operator | issues one document |
 //! | `POST /api/v1/credentials/bulk?kind=K[&skip_bad_rows=true]` (CSV or XLSX body) | issuer operator | issues a cohort |
 //! | `GET /api/v1/credentials/{id}[?version=N]` | its issuer's operator, its holder, admin | the document, status and history |
-//! | `GET /api/v1/credentials/{id}/document.pdf`, `/vc.json`, `/qr.png` | same | re-access: the same files again |
+//! | `GET /api/v1/credentials/{id}/document.pdf`, `/vc.json`, `/qr.png`, `/sd-jwt` | same | re-access: the same files again (the SD-JWT VC with every disclosure) |
 //! | `POST /api/v1/credentials/{id}/status` `{action, reason, on?}` | its issuer's operator | revoke, reinstate, terminate |
 //! | `POST /api/v1/credentials/{id}/amend` (the corrected document) | its issuer's operator | a new version |
 //! | `GET /api/v1/me/credentials` | holder | the holder's documents |
 //!
-//! Requests carry `Authorization: Bearer tnb_…`. Every attempt to change state — and every
+//! Requests carry `Authorization: Bearer tnb_…`; reads (`GET`) may instead carry the holder
+//! portal's session cookie. Every attempt to change state — and every
 //! read of personal data — writes a journal line before the response goes out, refusals
 //! included. Work runs on blocking threads: it signs, writes the store and waits for the
 //! ledger's durable commit.
@@ -35,7 +36,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query as UrlQuery, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -63,40 +64,78 @@ pub fn upload_router() -> Router<AppState> {
     Router::new().route("/api/v1/credentials/bulk", post(issue_bulk))
 }
 
-/// Who called, and from where.
-pub struct Caller {
-    principal: Result<Principal, String>,
-    source: String,
+/// The cookie that carries a holder portal session (the same `tnb_…` token as a bearer).
+pub const SESSION_COOKIE: &str = "tanba_session";
+
+/// The value of cookie `name`, if the request sent it.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
+/// Who called, and from where.
+pub struct Caller {
+    pub(super) principal: Result<Principal, String>,
+    pub(super) source: String,
+}
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let svc = services(state)?;
-        let source = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        let principal = match parts.headers.get(header::AUTHORIZATION) {
-            None => Err("no Authorization: Bearer token was sent".to_string()),
-            Some(v) => match v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) {
-                None => Err("the Authorization header must be `Bearer <token>`".to_string()),
-                Some(token) => {
-                    let token = token.to_string();
-                    let accounts = svc.accounts.clone();
-                    tokio::task::spawn_blocking(move || accounts.authenticate(&token))
-                        .await?
-                        .map_err(|e| e.to_string())
-                }
-            },
+impl Caller {
+    /// The caller a token (or the reason there is none) stands for.
+    pub(super) async fn from_token(
+        svc: &Services,
+        token: Result<String, String>,
+        source: String,
+    ) -> Result<Self, ApiError> {
+        let principal = match token {
+            Err(why) => Err(why),
+            Ok(token) => {
+                let accounts = svc.accounts.clone();
+                tokio::task::spawn_blocking(move || accounts.authenticate(&token))
+                    .await?
+                    .map_err(|e| e.to_string())
+            }
         };
         Ok(Caller { principal, source })
     }
 }
 
-fn services(state: &AppState) -> Result<Arc<Services>, ApiError> {
+/// The client address of a request, as the journal records it.
+pub fn source_of(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    /// A bearer token; for reads (`GET`) alone, the portal's session cookie also serves, so a
+    /// signed-in holder's download links work — a cookie never authorises a change here.
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let svc = services(state)?;
+        let token = match parts.headers.get(header::AUTHORIZATION) {
+            None => match cookie(&parts.headers, SESSION_COOKIE) {
+                Some(t) if parts.method == axum::http::Method::GET => Ok(t.to_string()),
+                _ => Err("no Authorization: Bearer token was sent".to_string()),
+            },
+            Some(v) => match v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) {
+                None => Err("the Authorization header must be `Bearer <token>`".to_string()),
+                Some(token) => Ok(token.to_string()),
+            },
+        };
+        Caller::from_token(&svc, token, source_of(parts)).await
+    }
+}
+
+pub(super) fn services(state: &AppState) -> Result<Arc<Services>, ApiError> {
     state
         .services
         .clone()
@@ -104,7 +143,7 @@ fn services(state: &AppState) -> Result<Arc<Services>, ApiError> {
 }
 
 /// One journalled attempt: every way out of a handler records its outcome.
-struct Attempt<'a> {
+pub(super) struct Attempt<'a> {
     svc: &'a Services,
     caller: &'a Caller,
     action: &'static str,
@@ -113,7 +152,12 @@ struct Attempt<'a> {
 }
 
 impl<'a> Attempt<'a> {
-    fn new(svc: &'a Services, caller: &'a Caller, action: &'static str, target: &str) -> Self {
+    pub(super) fn new(
+        svc: &'a Services,
+        caller: &'a Caller,
+        action: &'static str,
+        target: &str,
+    ) -> Self {
         Attempt {
             svc,
             caller,
@@ -123,7 +167,7 @@ impl<'a> Attempt<'a> {
         }
     }
 
-    fn record(&self, outcome: Outcome, detail: &str) -> Result<(), ApiError> {
+    pub(super) fn record(&self, outcome: Outcome, detail: &str) -> Result<(), ApiError> {
         let p = self.caller.principal.as_ref().ok();
         let line = JournalLine {
             n: 0,
@@ -149,7 +193,7 @@ impl<'a> Attempt<'a> {
     }
 
     /// The authenticated principal, or a journalled 401.
-    fn principal(&self) -> Result<&'a Principal, ApiError> {
+    pub(super) fn principal(&self) -> Result<&'a Principal, ApiError> {
         match &self.caller.principal {
             Ok(p) => Ok(p),
             Err(why) => {
@@ -160,7 +204,7 @@ impl<'a> Attempt<'a> {
     }
 
     /// Authenticated and authorised, or a journalled 401/403.
-    fn authorise(&self, action: &Action<'_>) -> Result<&'a Principal, ApiError> {
+    pub(super) fn authorise(&self, action: &Action<'_>) -> Result<&'a Principal, ApiError> {
         let p = self.principal()?;
         p.authorise(action)
             .map_err(|why| match self.record(Outcome::Refused, &why) {
@@ -171,7 +215,7 @@ impl<'a> Attempt<'a> {
     }
 
     /// Journals a failure and passes the error on.
-    fn fail(&self, e: ApiError) -> ApiError {
+    pub(super) fn fail(&self, e: ApiError) -> ApiError {
         let (outcome, detail) = match &e {
             ApiError::Forbidden(m) => (Outcome::Refused, m.clone()),
             ApiError::BadRequest(m)
@@ -190,7 +234,7 @@ impl<'a> Attempt<'a> {
         }
     }
 
-    fn ok(&self, detail: &str) -> Result<(), ApiError> {
+    pub(super) fn ok(&self, detail: &str) -> Result<(), ApiError> {
         self.record(Outcome::Ok, detail)
     }
 }
@@ -202,7 +246,7 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await?
 }
 
-fn issue_error(e: IssueError) -> ApiError {
+pub(super) fn issue_error(e: IssueError) -> ApiError {
     match e {
         // The registry refusing the issuer (key revoked or expired, kind not permitted) is a
         // matter of authority, not of the document's content.
@@ -592,7 +636,7 @@ struct VersionQuery {
 }
 
 /// Opens a version after checking the principal may read it.
-fn open_for(
+pub(super) fn open_for(
     svc: &Services,
     attempt: &Attempt<'_>,
     id: &CredentialId,
@@ -666,9 +710,10 @@ async fn read_file(
             "document.pdf" => ("application/pdf", |a| a.pdf),
             "vc.json" => ("application/vc+ld+json", |a| a.vc_json),
             "qr.png" => ("image/png", |a| a.qr_png),
+            "sd-jwt" => ("application/dc+sd-jwt", |_| Vec::new()),
             _ => {
                 return Err(ApiError::NotFound(format!(
-                    "no file {file:?}; there are document.pdf, vc.json and qr.png"
+                    "no file {file:?}; there are document.pdf, vc.json, qr.png and sd-jwt"
                 )));
             }
         };
@@ -677,6 +722,33 @@ async fn read_file(
         let header = &opened.public.signed.header;
         let bin = header.issuer.to_string();
         let key = issuer_key(&svc, &bin).map_err(|e| attempt.fail(e))?;
+        if file == "sd-jwt" {
+            // SD-JWT VC with every disclosure: the holder presents a subset of it later.
+            let kind = serde_json::to_value(header.kind)
+                .ok()
+                .and_then(|k| k.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let iat = crate::registry::parse_date("issued_on", &header.issued_on)
+                .map(|d| d.midnight().assume_utc().unix_timestamp())
+                .map_err(|e| attempt.fail(ApiError::Internal(e.to_string())))?;
+            let sd_jwt = crate::credential::sdjwt::issue(
+                header,
+                &opened.disclosures,
+                &key,
+                &crate::credential::vc::issuer_did(&svc.host, &bin),
+                &format!("{}/vct/{kind}", svc.public_url.trim_end_matches('/')),
+                iat,
+            );
+            attempt.ok(&format!("{file} of v{}", header.version))?;
+            return Ok((
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, "private, no-store"),
+                ],
+                sd_jwt,
+            )
+                .into_response());
+        }
         let names = svc
             .issuance
             .registry()
@@ -771,6 +843,8 @@ async fn change_status(
     let svc = services(&state)?;
     blocking(move || {
         let mut attempt = Attempt::new(&svc, &caller, "credential.status", &id);
+        // Who asks comes before what they sent: no body is read for an unauthenticated caller.
+        attempt.principal()?;
         let id = parse_id(&id).map_err(|e| attempt.fail(e))?;
         let req: StatusBody = parse_json(&body, "status change").map_err(|e| attempt.fail(e))?;
         attempt.action = match req.action {
@@ -823,6 +897,8 @@ async fn amend(
     let svc = services(&state)?;
     blocking(move || {
         let attempt = Attempt::new(&svc, &caller, "credential.amend", &id);
+        // Who asks comes before what they sent: no body is read for an unauthenticated caller.
+        attempt.principal()?;
         let id = parse_id(&id).map_err(|e| attempt.fail(e))?;
         let issuer = authorise_change(&svc, &attempt, &id)?;
         let doc: Document = parse_json(&body, "document").map_err(|e| attempt.fail(e))?;

@@ -10,6 +10,7 @@ pub mod error;
 mod ledger;
 mod ops;
 mod page;
+mod portal;
 pub mod ratelimit;
 pub mod trust;
 pub mod verify;
@@ -64,6 +65,14 @@ pub struct Services {
     pub issuer_keys: IssuerKeys,
     /// Per-address allowance of the anonymous verification API and page.
     pub verify_limiter: ratelimit::RateLimiter,
+    /// Pending one-time sign-in codes of the holder portal.
+    pub codes: crate::holder::OneTimeCodes,
+    /// Delivers those codes; `None`: sign-in by code is off.
+    pub code_sender: Option<Box<dyn crate::holder::CodeSender>>,
+    /// Holders' share links.
+    pub shares: crate::holder::Shares,
+    /// Sign-in through an OpenID Connect provider (eGov), when configured.
+    pub oidc: Option<crate::holder::oidc::Oidc>,
 }
 
 /// The whole application router.
@@ -75,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(verify::docs_router())
         .merge(page::router())
+        .merge(portal::router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // A verification batch of 1,000 QR texts is larger than other requests.
         .merge(

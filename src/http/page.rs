@@ -34,19 +34,24 @@ pub fn upload_router() -> Router<AppState> {
 }
 
 #[derive(Deserialize)]
-struct LangQuery {
+pub(super) struct LangQuery {
     lang: Option<String>,
 }
 
-fn templates() -> &'static Environment<'static> {
+pub(super) fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| AutoEscape::Html);
-        env.add_template("verify.html", include_str!("templates/verify.html"))
-            .expect("the verification page template parses");
-        env.add_template("check.html", include_str!("templates/check.html"))
-            .expect("the check page template parses");
+        for (name, source) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("verify.html", include_str!("templates/verify.html")),
+            ("check.html", include_str!("templates/check.html")),
+            ("my.html", include_str!("templates/my.html")),
+        ] {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("template {name}: {e}"));
+        }
         env
     })
 }
@@ -104,7 +109,7 @@ async fn verdict_page(
         Ok(Ok(verdict)) => html_response(
             StatusCode::OK,
             lang,
-            render(lang, path, Some(&verdict), None),
+            render_page(lang, path, Some(&verdict), None, None),
         ),
         Ok(Err(VerifyError::Internal(detail))) => {
             tracing::error!(%detail, "verification page failed");
@@ -113,7 +118,17 @@ async fn verdict_page(
         Ok(Err(_)) => html_response(
             StatusCode::BAD_REQUEST,
             lang,
-            render(lang, path, None, Some(lang.t("not-ours"))),
+            render_page(
+                lang,
+                path,
+                None,
+                Some((
+                    lang.t("word-unknown"),
+                    lang.t("not-ours"),
+                    Some(lang.t("try-again")),
+                )),
+                None,
+            ),
         ),
         Err(e) => {
             tracing::error!(detail = %e, "verification task failed");
@@ -123,7 +138,7 @@ async fn verdict_page(
 }
 
 /// A fault on our side: the detail was logged; the visitor gets a plain 500.
-fn internal_error() -> Response {
+pub(super) fn internal_error() -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal error; it has been logged",
@@ -132,7 +147,7 @@ fn internal_error() -> Response {
 }
 
 /// The language switch: the same path in each language.
-fn language_links(lang: Lang, path: &str) -> Vec<minijinja::Value> {
+pub(super) fn language_links(lang: Lang, path: &str) -> Vec<minijinja::Value> {
     Lang::ALL
         .iter()
         .map(|l| {
@@ -146,7 +161,7 @@ fn language_links(lang: Lang, path: &str) -> Vec<minijinja::Value> {
         .collect()
 }
 
-fn chosen_lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
+pub(super) fn chosen_lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
     q.lang.as_deref().and_then(Lang::parse).unwrap_or_else(|| {
         Lang::from_accept_language(
             headers
@@ -156,7 +171,7 @@ fn chosen_lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
     })
 }
 
-fn html_response(
+pub(super) fn html_response(
     status: StatusCode,
     lang: Lang,
     html: Result<String, minijinja::Error>,
@@ -263,18 +278,21 @@ async fn check_upload(
     verdict_page(&state, svc, lang, "/check", text).await
 }
 
-/// The page for a verdict, or for input that is not a Tanba code (`not_ours`).
-fn render(
+/// The page for a verdict, or a plain message instead (`plain`: headline, sentence, and why —
+/// for input that is not a Tanba code, or a share link that no longer works). `notice` is a
+/// note under the verdict (what a share link shows).
+pub(super) fn render_page(
     lang: Lang,
     path: &str,
     verdict: Option<&Verdict>,
-    not_ours: Option<String>,
+    plain: Option<(String, String, Option<String>)>,
+    notice: Option<String>,
 ) -> Result<String, minijinja::Error> {
     let t = |id: &str| lang.t(id);
     let langs = language_links(lang, path);
     let code = verdict.map_or(Code::Unknown, |v| v.status);
-    let (headline, sentence, why) = match (verdict, &not_ours) {
-        (_, Some(msg)) => (t("word-unknown"), msg.clone(), Some(t("try-again"))),
+    let (headline, sentence, why) = match (verdict, plain) {
+        (_, Some(plain)) => plain,
         (Some(v), None) => (
             t(&format!("word-{}", code.as_str())),
             code.sentence(lang.code()),
@@ -377,5 +395,6 @@ fn render(
         ledger_label => t("section-ledger"),
         ledger => (!ledger.is_empty()).then_some(ledger),
         another => t("check-another"),
+        notice => notice,
     })
 }

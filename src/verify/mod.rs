@@ -29,7 +29,7 @@ use crate::credential::lifecycle::Status;
 use crate::credential::qr::{self, QrError, QrPayload};
 use crate::credential::record::{CredentialId, DocumentKind};
 use crate::i18n::Lang;
-use crate::issuance::{Issuance, IssueError};
+use crate::issuance::{Issuance, IssueError, PublicRecord};
 use crate::ledger::{Entry, Log, SignedCheckpoint};
 use crate::registry::{Names, Registry, parse_date};
 use serde::Serialize;
@@ -369,6 +369,103 @@ fn online(
         Err(e) => return Err(internal(e)),
     }
 
+    ledger_and_status(log, &public, payload.v, latest, known, v)
+}
+
+/// Verifies a stored credential version as its holder shares it through a share link: the
+/// ledger's signed record (steps 5 and 4 of the module docs, against the registry), the stored
+/// disclosures of the claims named in `keep` against the record's commitments (6), then the
+/// ledger and the status (7, 8). The verdict's document shows exactly those claims.
+pub fn verify_shared(
+    issuance: &Issuance,
+    log: &Log,
+    id: &CredentialId,
+    version: u32,
+    keep: &[String],
+) -> Result<Verdict, VerifyError> {
+    let registry = issuance.registry();
+    let mut v = Verdict::new(Code::Valid, None);
+    let (latest, public) = match issuance.public_record(id, Some(version)) {
+        Ok(r) => r,
+        Err(IssueError::Unknown(_)) => {
+            return Ok(v.fail(
+                Code::Unknown,
+                format!("no credential {id} v{version} on record"),
+            ));
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    let h = &public.signed.header;
+    v.document = Some(Document {
+        id: h.id,
+        verification_code: h.id.verification_code(),
+        version: h.version,
+        latest_version: Some(latest),
+        kind: h.kind,
+        issuer: h.issuer.clone(),
+        issuer_names: registry.issuer(&h.issuer).map(|i| i.names.clone()),
+        issued_on: h.issued_on.clone(),
+        claims: Map::new(),
+    });
+    let key = registry
+        .issuer(&h.issuer)
+        .and_then(|i| i.keys.iter().find(|k| k.key_id == h.key_id));
+    match key {
+        Some(k) if public.signed.verify_signature(&k.public_key).is_ok() => {}
+        _ => {
+            return Ok(v.fail(
+                Code::Tampered,
+                "the signature of the ledger's record does not verify",
+            ));
+        }
+    }
+    v.checks.signature = true;
+    let date = match parse_date("issued_on", &h.issued_on) {
+        Ok(d) => d,
+        Err(e) => return Ok(v.fail(Code::Tampered, e.to_string())),
+    };
+    if let Err(e) = registry.authorise(&h.issuer, &h.key_id, h.kind, date) {
+        return Ok(v.fail(Code::Tampered, format!("not authorised: {e}")));
+    }
+    v.checks.issuer_authorised = true;
+    match issuance.open_credential(id, Some(version)) {
+        Ok(opened) => {
+            let chosen: Vec<_> = opened
+                .disclosures
+                .into_iter()
+                .filter(|d| keep.iter().any(|k| k == d.name()))
+                .collect();
+            match public.signed.disclosed_claims(&chosen) {
+                Ok(claims) => {
+                    if let Some(d) = v.document.as_mut() {
+                        d.claims = claims;
+                    }
+                    v.checks.claims_match_commitment = Some(true);
+                }
+                Err(e) => {
+                    v.checks.claims_match_commitment = Some(false);
+                    return Ok(v.fail(
+                        Code::Tampered,
+                        format!("a stored disclosure is not committed to: {e}"),
+                    ));
+                }
+            }
+        }
+        Err(IssueError::Erased(_)) => {}
+        Err(e) => return Err(internal(e)),
+    }
+    ledger_and_status(log, &public, version, latest, None, v)
+}
+
+/// Steps 7 and 8 of the module docs for a record whose signature was checked.
+fn ledger_and_status(
+    log: &Log,
+    public: &PublicRecord,
+    version: u32,
+    latest: u32,
+    known: Option<&SignedCheckpoint>,
+    mut v: Verdict,
+) -> Result<Verdict, VerifyError> {
     // 7: the ledger entry, its inclusion in the latest checkpoint, consistency with `known`.
     let Some(index) = public.ledger_index else {
         return Ok(v.fail(Code::Unknown, "the credential has no ledger entry yet"));
@@ -435,7 +532,7 @@ fn online(
         .iter()
         .map(|c| c.signed.change.clone())
         .collect();
-    let status = crate::credential::lifecycle::status(payload.v, latest, &changes);
+    let status = crate::credential::lifecycle::status(version, latest, &changes);
     v.checks.status_checked = true;
     let code = match &status {
         Status::Valid => Code::Valid,

@@ -1,0 +1,842 @@
+//! The holder portal (`/my`) and the share links it makes (`/s/<token>`).
+//!
+//! | method and path | what |
+//! |---|---|
+//! | `GET /my` | sign-in form, or the signed-in holder's documents, downloads and share links |
+//! | `POST /my/code` `iin` | sends a one-time code (the demo shows it on the page) |
+//! | `POST /my/signin` `challenge, code` | checks it; sets the session cookie |
+//! | `GET /my/oidc/start`, `/my/oidc/callback` | sign-in through eGov's OpenID Connect, when configured |
+//! | `POST /my/signout` | ends the session |
+//! | `POST /my/share` `credential, version, claims…, days` | a share link, shown once |
+//! | `POST /my/share/{id}/revoke` | revokes one of the holder's links |
+//! | `GET /s/{token}` | what a share link shows: the verdict and the chosen claims |
+//!
+//! Server-rendered, no script, in kk/ru/en like the verification page. The session is the
+//! `tnb_…` token of [`crate::accounts`] in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` when
+//! the public URL is HTTPS); changes are POSTs, which a Lax cookie does not accompany from
+//! another site, and a POST whose `Origin` is another host is refused besides. Sign-in,
+//! sharing and revoking are journalled like every other change.
+
+use super::api::{self, Attempt, Caller, SESSION_COOKIE};
+use super::error::ApiError;
+use super::page::{self, LangQuery};
+use super::{AppState, Services};
+use crate::accounts::journal::Outcome;
+use crate::accounts::{Principal, Role};
+use crate::credential::ids::Iin;
+use crate::credential::record::CredentialId;
+use crate::holder::{self, HolderError, Share};
+use crate::i18n::Lang;
+use crate::verify::{self, Code};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use fluent_bundle::FluentArgs;
+use minijinja::context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/my", get(home))
+        .route("/my/code", post(send_code))
+        .route("/my/signin", post(sign_in))
+        .route("/my/signout", post(sign_out))
+        .route("/my/share", post(share))
+        .route("/my/share/{id}/revoke", post(revoke))
+        .route("/my/oidc/start", get(oidc_start))
+        .route("/my/oidc/callback", get(oidc_callback))
+        .route("/s/{token}", get(open_share))
+}
+
+/// Form fields in order, repeated names kept (`claims` is one per ticked box).
+fn fields(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field<'f>(f: &'f [(String, String)], name: &str) -> Option<&'f str> {
+    f.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+fn texts(lang: Lang) -> minijinja::Value {
+    let t = |id: &str| lang.t(id);
+    context! {
+        signin_intro => t("my-signin-intro"), iin => t("my-iin"), send_code => t("my-send-code"),
+        oidc => t("my-oidc"), code_sent => t("my-code-sent"), code => t("my-code"),
+        signin => t("my-signin"), signout => t("my-signout"), no_documents => t("my-no-documents"),
+        downloads => t("my-downloads"), share => t("my-share"), share_fields => t("my-share-fields"),
+        share_days => t("my-share-days"), share_create => t("my-share-create"),
+        new_link => t("my-new-link"), links => t("my-links"), link_created => t("my-link-created"),
+        link_expires => t("my-link-expires"), link_fields => t("my-link-fields"),
+        link_used => t("my-link-used"), link_state => t("my-link-state"), revoke => t("my-revoke"),
+    }
+}
+
+/// Renders `my.html` in `mode` (`signin`, `code` or `home`) with `extra` context.
+fn my_page(
+    svc: &Services,
+    status: StatusCode,
+    lang: Lang,
+    mode: &str,
+    error: Option<String>,
+    extra: minijinja::Value,
+) -> Response {
+    let title = lang.t(match mode {
+        "signin" => "my-title-signin",
+        "code" => "my-title-code",
+        _ => "my-title",
+    });
+    let html = page::templates().get_template("my.html").and_then(|t| {
+        t.render(context! {
+            lang => lang.code(),
+            title => title,
+            lang_label => lang.t("lang-name"),
+            langs => page::language_links(lang, "/my"),
+            mode => mode,
+            signed_in => mode == "home",
+            oidc => svc.oidc.is_some(),
+            error => error,
+            t => texts(lang),
+            ..extra
+        })
+    });
+    let mut resp = page::html_response(status, lang, html);
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-store"),
+    );
+    resp
+}
+
+/// A response that ends a request early: boxed, as it is large beside the `Ok` values.
+type Refusal = Box<Response>;
+
+fn services(state: &AppState) -> Result<Arc<Services>, Refusal> {
+    api::services(state).map_err(|e| Box::new(e.into_response()))
+}
+
+/// What every portal handler starts with: the page's language and the services; for a form
+/// post (`post`), a refusal if another site sent it.
+fn prelude(
+    state: &AppState,
+    q: &LangQuery,
+    headers: &HeaderMap,
+    post: bool,
+) -> Result<(Lang, Arc<Services>), Refusal> {
+    let lang = page::chosen_lang(q, headers);
+    let svc = services(state)?;
+    if post {
+        same_origin(&svc, headers)?;
+    }
+    Ok((lang, svc))
+}
+
+/// The signed-in holder, if the session cookie is valid and belongs to a holder.
+async fn session(svc: &Services, headers: &HeaderMap, source: String) -> Option<Caller> {
+    let token = api::cookie(headers, SESSION_COOKIE)?.to_string();
+    let caller = Caller::from_token(svc, Ok(token), source).await.ok()?;
+    match &caller.principal {
+        Ok(p) if p.role == Role::Holder && p.iin.is_some() => Some(caller),
+        _ => None,
+    }
+}
+
+/// Refuses a change posted from another site (when the browser says where it came from).
+fn same_origin(svc: &Services, headers: &HeaderMap) -> Result<(), Refusal> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+    if Some(origin_host) == host || origin_host == svc.host {
+        Ok(())
+    } else {
+        Err(Box::new(
+            (
+                StatusCode::FORBIDDEN,
+                format!("a form from {origin} may not change anything here"),
+            )
+                .into_response(),
+        ))
+    }
+}
+
+fn session_cookie(svc: &Services, token: &str, max_age: i64) -> header::HeaderValue {
+    let secure = if svc.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    header::HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| header::HeaderValue::from_static(""))
+}
+
+fn see_other(to: String, cookie: Option<header::HeaderValue>) -> Response {
+    let mut resp = Redirect::to(&to).into_response();
+    if let Some(c) = cookie {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+/// `GET /my`: the sign-in form, or the holder's documents.
+async fn home(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, false) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    match session(&svc, &headers, addr.ip().to_string()).await {
+        None => my_page(&svc, StatusCode::OK, lang, "signin", None, context! {}),
+        Some(caller) => dashboard(svc, caller, lang, None).await,
+    }
+}
+
+/// One document as the dashboard lists it.
+fn document_entry(
+    svc: &Services,
+    lang: Lang,
+    id: &CredentialId,
+    shares: &[Share],
+) -> Result<minijinja::Value, ApiError> {
+    let opened = svc
+        .issuance
+        .open_credential(id, None)
+        .map_err(api::issue_error)?;
+    let h = &opened.public.signed.header;
+    let (_, status) = svc.issuance.status(id, None).map_err(api::issue_error)?;
+    let kind = serde_json::to_value(h.kind)
+        .ok()
+        .and_then(|k| k.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let issuer = svc
+        .issuance
+        .registry()
+        .issuer(&h.issuer)
+        .map(|i| match lang {
+            Lang::Kk => i.names.kk.clone(),
+            Lang::Ru => i.names.ru.clone(),
+            Lang::En => i.names.en.clone(),
+        })
+        .unwrap_or_else(|| format!("BIN {}", h.issuer));
+    let code = match status {
+        crate::credential::lifecycle::Status::Valid => Code::Valid,
+        crate::credential::lifecycle::Status::Revoked { .. } => Code::Revoked,
+        crate::credential::lifecycle::Status::Superseded { .. } => Code::Superseded,
+        crate::credential::lifecycle::Status::Terminated { .. } => Code::Terminated,
+    };
+    let rows = vec![
+        (lang.t("field-issuer"), issuer.clone()),
+        (lang.t("field-issued-on"), h.issued_on.clone()),
+        (lang.t("field-version"), h.version.to_string()),
+        (
+            lang.t("field-status"),
+            lang.t(&format!("word-{}", code.as_str())),
+        ),
+        (lang.t("field-code"), id.verification_code()),
+    ];
+    let claims: Vec<_> = opened
+        .claims
+        .keys()
+        .map(|name| context! { name => name, label => lang.t(&format!("claim-{name}")) })
+        .collect();
+    let now = crate::accounts::now();
+    let shares: Vec<_> = shares
+        .iter()
+        .filter(|s| s.credential == id.to_string())
+        .map(|s| {
+            let state = if s.revoked.is_some() {
+                "my-state-revoked"
+            } else if !s.live(now) {
+                "my-state-expired"
+            } else {
+                "my-state-live"
+            };
+            let mut args = FluentArgs::new();
+            args.set("count", s.used);
+            args.set(
+                "last",
+                s.uses
+                    .last()
+                    .map_or("none".to_string(), |t| holder::iso_minute(*t)),
+            );
+            context! {
+                id => s.id,
+                created => holder::iso_minute(s.created),
+                expires => holder::iso_date(s.expires),
+                fields => s.claims.iter().map(|c| lang.t(&format!("claim-{c}"))).collect::<Vec<_>>().join(", "),
+                used => lang.t_args("my-used", Some(&args)),
+                state => lang.t(state),
+                live => s.live(now),
+            }
+        })
+        .collect();
+    Ok(context! {
+        id => id.to_string(),
+        version => h.version,
+        title => format!("{} — {issuer}", lang.t(&format!("kind-{kind}"))),
+        rows => rows,
+        claims => claims,
+        shares => shares,
+    })
+}
+
+/// The signed-in holder's page; `new_link` is a link just made (shown once).
+async fn dashboard(
+    svc: Arc<Services>,
+    caller: Caller,
+    lang: Lang,
+    new_link: Option<(String, i64)>,
+) -> Response {
+    let svc2 = svc.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let attempt = Attempt::new(&svc2, &caller, "portal.list", "");
+        let p = attempt.principal()?;
+        let iin = p.iin.clone().unwrap_or_default();
+        let ids = svc2
+            .issuance
+            .credentials_of(&iin)
+            .map_err(|e| attempt.fail(api::issue_error(e)))?;
+        let shares = svc2
+            .shares
+            .list(&p.username)
+            .map_err(|e| attempt.fail(ApiError::Internal(e.to_string())))?;
+        let mut docs = Vec::new();
+        for id in &ids {
+            match document_entry(&svc2, lang, id, &shares) {
+                Ok(d) => docs.push(d),
+                // Erased personal data: nothing left to show or share.
+                Err(ApiError::NotFound(_)) | Err(ApiError::Conflict(_)) => {}
+                Err(e) => return Err(attempt.fail(e)),
+            }
+        }
+        attempt.ok(&format!("{} documents", docs.len()))?;
+        Ok(docs)
+    })
+    .await;
+    let docs = match built {
+        Ok(Ok(d)) => d,
+        Ok(Err(e)) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let new_link = new_link.map(|(url, expires)| {
+        let mut args = FluentArgs::new();
+        args.set("expires", holder::iso_date(expires));
+        context! { url => url, note => lang.t_args("my-new-link-note", Some(&args)) }
+    });
+    my_page(
+        &svc,
+        StatusCode::OK,
+        lang,
+        "home",
+        None,
+        context! { documents => docs, new_link => new_link },
+    )
+}
+
+/// `POST /my/code`: checks the IIN and sends a code.
+async fn send_code(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, true) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    // Each code costs the sender's allowance like a verification does.
+    if let Err(e) = super::verify::charge(&svc, addr, 10) {
+        return e.into_response();
+    }
+    let again =
+        |status, id: &str| my_page(&svc, status, lang, "signin", Some(lang.t(id)), context! {});
+    let Some(sender) = svc.code_sender.as_ref() else {
+        return again(StatusCode::SERVICE_UNAVAILABLE, "my-no-gateway");
+    };
+    let f = fields(&body);
+    let Some(iin) = field(&f, "iin").and_then(|i| Iin::parse("iin", i).ok()) else {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, "my-bad-iin");
+    };
+    let iin = iin.to_string();
+    let (challenge, code) = match svc.codes.start(&iin) {
+        Ok(c) => c,
+        Err(HolderError::TooManyCodes) | Err(HolderError::Busy) => {
+            return again(StatusCode::TOO_MANY_REQUESTS, "my-too-many");
+        }
+        Err(e) => return ApiError::Internal(e.to_string()).into_response(),
+    };
+    let shown = match sender.send(&iin, &code) {
+        Ok(shown) => shown,
+        Err(e) => {
+            tracing::error!(detail = %e, "one-time code not delivered");
+            return again(StatusCode::SERVICE_UNAVAILABLE, "my-no-gateway");
+        }
+    };
+    let demo_code = shown.map(|c| {
+        let mut args = FluentArgs::new();
+        args.set("code", c);
+        lang.t_args("my-demo-code", Some(&args))
+    });
+    my_page(
+        &svc,
+        StatusCode::OK,
+        lang,
+        "code",
+        None,
+        context! { challenge => challenge, demo_code => demo_code },
+    )
+}
+
+/// `POST /my/signin`: the code checked, a holder session started.
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, true) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let f = fields(&body);
+    let (challenge, code) = (
+        field(&f, "challenge").unwrap_or(""),
+        field(&f, "code").unwrap_or(""),
+    );
+    let iin = svc.codes.finish(challenge, code);
+    let svc2 = svc.clone();
+    let source = addr.ip().to_string();
+    let started = tokio::task::spawn_blocking(move || match iin {
+        Ok(iin) => {
+            let username = svc2.issuance.holder_account(&iin);
+            let token = svc2
+                .accounts
+                .holder_session(&username, &iin, "one-time code")
+                .map_err(|e| e.to_string());
+            journal_sign_in(&svc2, &username, &source, "one-time code", &token);
+            token.map_err(|_| "my-bad-code")
+        }
+        Err(_) => {
+            journal_sign_in(
+                &svc2,
+                "anonymous",
+                &source,
+                "one-time code",
+                &Err("wrong code".into()),
+            );
+            Err("my-bad-code")
+        }
+    })
+    .await;
+    match started {
+        Ok(Ok(token)) => see_other(
+            format!("/my?lang={}", lang.code()),
+            Some(session_cookie(
+                &svc,
+                &token,
+                crate::accounts::SESSION_SECONDS,
+            )),
+        ),
+        Ok(Err(id)) => my_page(
+            &svc,
+            StatusCode::UNAUTHORIZED,
+            lang,
+            "signin",
+            Some(lang.t(id)),
+            context! {},
+        ),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `GET /my/oidc/start`: off to the identity provider.
+async fn oidc_start(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, false) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    if let Err(e) = super::verify::charge(&svc, addr, 10) {
+        return e.into_response();
+    }
+    let svc2 = svc.clone();
+    let url = tokio::task::spawn_blocking(move || match &svc2.oidc {
+        None => Err(ApiError::NotFound(
+            "sign-in through eGov is not configured here".into(),
+        )),
+        Some(o) => o
+            .start(lang.code())
+            .map_err(|e| ApiError::Unavailable(e.to_string())),
+    })
+    .await;
+    match url {
+        Ok(Ok(url)) => see_other(url, None),
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Callback {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /my/oidc/callback`: back from the provider; the code redeemed, a session started.
+async fn oidc_callback(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(cb): Query<Callback>,
+    headers: HeaderMap,
+) -> Response {
+    // The language the holder started in, if the flow is found; else their browser's.
+    let mut lang = Lang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let svc = match services(&state) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let svc2 = svc.clone();
+    let source = addr.ip().to_string();
+    let started = tokio::task::spawn_blocking(move || {
+        let Some(oidc) = &svc2.oidc else {
+            return (
+                Err("sign-in through eGov is not configured here".to_string()),
+                None,
+            );
+        };
+        let mut started_in = None;
+        let iin = match (&cb.state, &cb.code, &cb.error) {
+            (_, _, Some(e)) => Err(format!("the provider said: {e}")),
+            (Some(s), Some(c), None) => match oidc.finish(s, c) {
+                Ok((iin, carried)) => {
+                    started_in = Lang::parse(&carried);
+                    Ok(iin)
+                }
+                Err(e) => Err(e.to_string()),
+            },
+            _ => Err("the callback carries no state and code".to_string()),
+        };
+        let (username, token) = match iin {
+            Ok(iin) => {
+                let username = svc2.issuance.holder_account(&iin);
+                let token = svc2
+                    .accounts
+                    .holder_session(&username, &iin, "eGov OpenID Connect")
+                    .map_err(|e| e.to_string());
+                (username, token)
+            }
+            Err(e) => ("anonymous".to_string(), Err(e)),
+        };
+        journal_sign_in(&svc2, &username, &source, "OpenID Connect", &token);
+        (token, started_in)
+    })
+    .await
+    .map(|(token, started_in)| {
+        lang = started_in.unwrap_or(lang);
+        token
+    });
+    match started {
+        Ok(Ok(token)) => see_other(
+            format!("/my?lang={}", lang.code()),
+            Some(session_cookie(
+                &svc,
+                &token,
+                crate::accounts::SESSION_SECONDS,
+            )),
+        ),
+        Ok(Err(why)) => my_page(
+            &svc,
+            StatusCode::UNAUTHORIZED,
+            lang,
+            "signin",
+            Some(why),
+            context! {},
+        ),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+fn journal_sign_in(
+    svc: &Services,
+    who: &str,
+    source: &str,
+    how: &str,
+    result: &Result<String, String>,
+) {
+    let (outcome, detail) = match result {
+        Ok(_) => (Outcome::Ok, how.to_string()),
+        Err(e) => (Outcome::Refused, e.clone()),
+    };
+    let line = crate::accounts::journal::JournalLine {
+        n: 0,
+        at: String::new(),
+        who: who.to_string(),
+        role: Some(Role::Holder),
+        org: None,
+        action: "portal.sign_in".into(),
+        target: String::new(),
+        source: source.to_string(),
+        outcome,
+        detail,
+    };
+    if let Err(e) = svc.journal.record(line) {
+        tracing::error!(detail = %e, "journal write failed");
+    }
+}
+
+/// `POST /my/signout`.
+async fn sign_out(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, true) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    if let Some(token) = api::cookie(&headers, SESSION_COOKIE).map(str::to_string) {
+        let accounts = svc.accounts.clone();
+        // An already invalid token is as good as revoked.
+        let _ = tokio::task::spawn_blocking(move || accounts.revoke_token(&token)).await;
+    }
+    see_other(
+        format!("/my?lang={}", lang.code()),
+        Some(session_cookie(&svc, "", 0)),
+    )
+}
+
+/// The signed-in holder for a change (its origin already checked), or the sign-in page.
+async fn holder_for_change(
+    svc: &Arc<Services>,
+    headers: &HeaderMap,
+    addr: SocketAddr,
+    lang: Lang,
+) -> Result<Caller, Refusal> {
+    match session(svc, headers, addr.ip().to_string()).await {
+        Some(c) => Ok(c),
+        None => Err(Box::new(see_other(
+            format!("/my?lang={}", lang.code()),
+            None,
+        ))),
+    }
+}
+
+/// `POST /my/share`: a share link for one of the holder's documents.
+async fn share(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, true) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let caller = match holder_for_change(&svc, &headers, addr, lang).await {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let f = fields(&body);
+    let claims: Vec<String> = f
+        .iter()
+        .filter(|(k, v)| k == "claims" && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect();
+    let credential = field(&f, "credential").unwrap_or("").to_string();
+    let version = field(&f, "version").and_then(|v| v.parse::<u32>().ok());
+    let days = field(&f, "days").and_then(|d| d.parse::<i64>().ok());
+    let svc2 = svc.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        let attempt = Attempt::new(&svc2, &caller, "portal.share", &credential);
+        let id = CredentialId::parse(&credential)
+            .map_err(|e| attempt.fail(ApiError::BadRequest(e.to_string())))?;
+        let (opened, _) = api::open_for(&svc2, &attempt, &id, version)?;
+        let version = opened.public.signed.header.version;
+        if let Some(unknown) = claims.iter().find(|c| !opened.claims.contains_key(*c)) {
+            return Err(attempt.fail(ApiError::BadRequest(format!(
+                "claims: the document has no claim {unknown:?}"
+            ))));
+        }
+        let p: &Principal = attempt.principal()?;
+        let (share, token) = svc2
+            .shares
+            .create(&p.username, &id, version, claims, days.unwrap_or(0))
+            .map_err(|e| {
+                attempt.fail(match e {
+                    HolderError::BadShare(m) => ApiError::BadRequest(m),
+                    other => ApiError::Internal(other.to_string()),
+                })
+            })?;
+        attempt.ok(&format!(
+            "link {} to v{version}: {} until {}",
+            share.id,
+            share.claims.join(","),
+            holder::iso_date(share.expires)
+        ))?;
+        Ok((share, token, caller))
+    })
+    .await;
+    match made {
+        Ok(Ok((share, token, caller))) => {
+            let url = format!("{}/s/{token}", svc.public_url.trim_end_matches('/'));
+            dashboard(svc, caller, lang, Some((url, share.expires))).await
+        }
+        Ok(Err(ApiError::BadRequest(m))) if m.starts_with("claims:") => {
+            match session(&svc, &headers, addr.ip().to_string()).await {
+                Some(c) => {
+                    let mut r = dashboard(svc, c, lang, None).await;
+                    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    r
+                }
+                None => see_other(format!("/my?lang={}", lang.code()), None),
+            }
+        }
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `POST /my/share/{id}/revoke`.
+async fn revoke(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, true) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let caller = match holder_for_change(&svc, &headers, addr, lang).await {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let svc2 = svc.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let attempt = Attempt::new(&svc2, &caller, "portal.share_revoke", &id);
+        let p = attempt.principal()?;
+        match svc2.shares.revoke(&p.username, &id) {
+            Ok(_) => attempt.ok("revoked"),
+            Err(HolderError::NoShare(m)) => {
+                Err(attempt.fail(ApiError::NotFound(format!("no share link {m} of yours"))))
+            }
+            Err(e) => Err(attempt.fail(ApiError::Internal(e.to_string()))),
+        }
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => see_other(format!("/my?lang={}", lang.code()), None),
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `GET /s/{token}`: the shared document, verified, with only the claims the holder chose.
+async fn open_share(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, false) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    if let Err(e) = super::verify::charge(&svc, addr, 1) {
+        return e.into_response();
+    }
+    let path = format!("/s/{token}");
+    let log = state.log.clone();
+    let svc2 = svc.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let share = svc2.shares.open(&token)?;
+        let id = CredentialId::parse(&share.credential)
+            .map_err(|e| HolderError::BadShare(e.to_string()))?;
+        let verdict =
+            verify::verify_shared(&svc2.issuance, &log, &id, share.version, &share.claims)
+                .map_err(|e| HolderError::BadShare(e.to_string()))?;
+        let total = svc2
+            .issuance
+            .public_record(&id, Some(share.version))
+            .map(|(_, p)| p.signed.header.digests.len())
+            .unwrap_or(0);
+        Ok::<_, HolderError>((share, verdict, total))
+    })
+    .await;
+    let gone = |status: StatusCode, sentence: String| {
+        page::html_response(
+            status,
+            lang,
+            page::render_page(
+                lang,
+                &path,
+                None,
+                Some((lang.t("share-gone-title"), sentence, None)),
+                None,
+            ),
+        )
+    };
+    match result {
+        Ok(Ok((share, verdict, total))) => {
+            let mut args = FluentArgs::new();
+            args.set(
+                "shown",
+                verdict.document.as_ref().map_or(0, |d| d.claims.len()),
+            );
+            args.set("total", total);
+            args.set("expires", holder::iso_date(share.expires));
+            let notice = lang.t_args("share-notice", Some(&args));
+            page::html_response(
+                StatusCode::OK,
+                lang,
+                page::render_page(lang, &path, Some(&verdict), None, Some(notice)),
+            )
+        }
+        Ok(Err(HolderError::NoShare(_))) => gone(StatusCode::NOT_FOUND, lang.t("share-unknown")),
+        Ok(Err(HolderError::Expired(date))) => {
+            let mut args = FluentArgs::new();
+            args.set("date", date);
+            gone(StatusCode::GONE, lang.t_args("share-expired", Some(&args)))
+        }
+        Ok(Err(HolderError::Revoked(date))) => {
+            let mut args = FluentArgs::new();
+            args.set("date", date);
+            gone(StatusCode::GONE, lang.t_args("share-revoked", Some(&args)))
+        }
+        Ok(Err(e)) => {
+            tracing::error!(detail = %e, "share link failed");
+            page::internal_error()
+        }
+        Err(e) => {
+            tracing::error!(detail = %e, "share task failed");
+            page::internal_error()
+        }
+    }
+}
