@@ -61,6 +61,22 @@ impl Lang {
         best.map_or(Lang::Kk, |(_, _, l)| l)
     }
 
+    /// This language's member of a (Kazakh, Russian, English) triple.
+    pub fn pick<T>(self, (kk, ru, en): (T, T, T)) -> T {
+        match self {
+            Lang::Kk => kk,
+            Lang::Ru => ru,
+            Lang::En => en,
+        }
+    }
+
+    /// The label of a document claim (`holder_name`, `subjects`, …) in this language, from the
+    /// kinds' schema, so pages, PDFs and error reports name a field alike.
+    pub fn claim_label(self, name: &str) -> String {
+        crate::credential::kinds::label(name)
+            .map_or_else(|| name.to_string(), |l| self.pick(l).to_string())
+    }
+
     /// The message `id` in this language, with `args`. A missing message shows its id.
     pub fn t_args(self, id: &str, args: Option<&FluentArgs>) -> String {
         let bundle = &bundles()[self as usize];
@@ -146,6 +162,63 @@ mod tests {
         args.set("version", 1);
         args.set("latest", 2);
         assert_eq!(Lang::Ru.t_args("field-version-of", Some(&args)), "1 из 2");
+    }
+
+    /// Every message id the code asks for by name exists (in every language, by the test above).
+    #[test]
+    fn every_message_the_code_names_exists() {
+        let en = ids(SOURCES[2].1);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![root.clone()];
+        let mut asked = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            // This file only names ids in its documentation and its own tests.
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("i18n.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            // `lang.t("id")`, `t("id")` (a closure over the language), `.t_args("id", …)`.
+            for call in [".t(\"", " t(\"", "(t(\"", ".t_args(\""] {
+                for part in text.split(call).skip(1) {
+                    let id = &part[..part.find('"').unwrap()];
+                    if id.is_empty()
+                        || !id
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                    {
+                        continue;
+                    }
+                    asked += 1;
+                    assert!(
+                        en.contains(&id),
+                        "{} asks for {id:?}, which no locale has",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert!(asked > 40, "only {asked} message ids found in the code");
+    }
+
+    #[test]
+    fn every_claim_has_a_label_in_each_language() {
+        for name in [
+            "holder_name",
+            "subjects",
+            "supplement",
+            "guardians",
+            "child_iin",
+            "basis",
+            "status",
+        ] {
+            let labels: Vec<String> = Lang::ALL.iter().map(|l| l.claim_label(name)).collect();
+            assert!(labels.iter().all(|l| l != name), "{name}: {labels:?}");
+        }
+        assert_eq!(Lang::Ru.claim_label("holder_iin"), "ИИН");
     }
 
     #[test]

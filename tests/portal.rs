@@ -329,10 +329,61 @@ fn a_holder_signs_in_with_a_code_downloads_and_shares_a_subset() {
             );
         }
     }
-    // The holder sees it used twice.
+    // A link with every claim: each under its label in words, lists and records included,
+    // never as raw JSON or a message id.
+    let mut all = vec![
+        ("credential", id.as_str()),
+        ("version", version.as_str()),
+        ("days", "1"),
+    ];
+    for (name, _) in claims {
+        all.push(("claims", name));
+    }
+    let r = post_form(
+        &a,
+        &format!("{base}/my/share?lang=en"),
+        &all,
+        Some(&cookie),
+        None,
+    );
+    let everything = between(&r.body, "id=\"new-link\" href=\"", "\"")
+        .unwrap()
+        .replace("&#x2f;", "/");
+    let r = get(
+        &a,
+        &format!(
+            "{base}{}?lang=en",
+            &everything[everything.find("/s/").unwrap()..]
+        ),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    for (name, label) in claims {
+        assert!(
+            label != name && !label.starts_with("claim-"),
+            "{name} has no label"
+        );
+        assert!(
+            r.body.contains(&format!("<dt>{label}</dt>")),
+            "{label}: {}",
+            r.body
+        );
+    }
+    let dl = between(&r.body, "<dl", "</dl>").unwrap();
+    assert!(
+        !dl.contains("{&quot;") && !dl.contains("[{") && !dl.contains("{\""),
+        "{dl}"
+    );
+
+    // The holder sees the first link used twice.
     let r = get(&a, &format!("{base}/my?lang=en"), Some(&cookie));
-    let row = between(&r.body, "<tr data-share=\"", "</tr>").unwrap();
-    assert!(row.contains("2"), "{row}");
+    let row = between(
+        &r.body,
+        &format!("<tr data-share=\"{}", token.split('_').next().unwrap()),
+        "</tr>",
+    )
+    .unwrap();
+    assert!(row.contains("2 times"), "{row}");
 
     // Tampered or unknown tokens: not found, and they do not reveal anything.
     let mut bad = token.to_string();
@@ -359,9 +410,8 @@ fn a_holder_signs_in_with_a_code_downloads_and_shares_a_subset() {
     assert_eq!(r.status, 422, "{}", r.body);
 
     // Revoked: 410 with the date, at once.
-    let share_id = between(&r.body, "<tr data-share=\"", "\"")
-        .unwrap()
-        .to_string();
+    let share_id = token.split('_').next().unwrap().to_string();
+    assert!(r.body.contains(&format!("<tr data-share=\"{share_id}\"")));
     let r = post_form(
         &a,
         &format!("{base}/my/share/{share_id}/revoke?lang=en"),

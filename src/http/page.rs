@@ -310,16 +310,7 @@ pub(super) fn render_page(
                 .unwrap_or_default();
             document.push((t("field-kind"), t(&format!("kind-{kind}"))));
             for (name, value) in &d.claims {
-                let shown = match value {
-                    // Codes (levels, honours, forms) in words; anything else as written.
-                    serde_json::Value::String(s) => lang
-                        .try_t(&format!("value-{s}"))
-                        .unwrap_or_else(|| s.clone()),
-                    serde_json::Value::Bool(true) => t("answer-yes"),
-                    serde_json::Value::Bool(false) => t("answer-no"),
-                    other => other.to_string(),
-                };
-                document.push((t(&format!("claim-{name}")), shown));
+                document.push((lang.claim_label(name), shown(lang, value)));
             }
             let issuer = match &d.issuer_names {
                 Some(n) => format!(
@@ -397,4 +388,30 @@ pub(super) fn render_page(
         another => t("check-another"),
         notice => notice,
     })
+}
+
+/// A claim's value in words: codes (levels, honours, forms) translated, lists (subjects,
+/// guardians, courses) one item after another, records by their fields, never raw JSON.
+pub(super) fn shown(lang: Lang, value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => lang
+            .try_t(&format!("value-{s}"))
+            .unwrap_or_else(|| s.clone()),
+        Value::Bool(true) => lang.t("answer-yes"),
+        Value::Bool(false) => lang.t("answer-no"),
+        Value::Number(n) => n.to_string(),
+        Value::Null => "—".to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| shown(lang, v))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Object(fields) => fields
+            .values()
+            .filter(|v| !v.is_null())
+            .map(|v| shown(lang, v))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }

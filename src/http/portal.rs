@@ -250,7 +250,7 @@ fn document_entry(
     let claims: Vec<_> = opened
         .claims
         .keys()
-        .map(|name| context! { name => name, label => lang.t(&format!("claim-{name}")) })
+        .map(|name| context! { name => name, label => lang.claim_label(name) })
         .collect();
     let now = crate::accounts::now();
     let shares: Vec<_> = shares
@@ -276,7 +276,7 @@ fn document_entry(
                 id => s.id,
                 created => holder::iso_minute(s.created),
                 expires => holder::iso_date(s.expires),
-                fields => s.claims.iter().map(|c| lang.t(&format!("claim-{c}"))).collect::<Vec<_>>().join(", "),
+                fields => s.claims.iter().map(|c| lang.claim_label(c)).collect::<Vec<_>>().join(", "),
                 used => lang.t_args("my-used", Some(&args)),
                 state => lang.t(state),
                 live => s.live(now),
