@@ -421,7 +421,7 @@ fn files_are_searched_for_the_code_over_the_api_and_the_check_page() {
 }
 
 /// A phone photo of a printed document, uploaded through the check page's own form in
-/// headless Chromium: the page is rasterised from this run's revoked demo PDF at 150 dpi with
+/// headless Chromium: the page is rasterised from this run's revoked demo PDF at 200 dpi with
 /// poppler, tilted, defocused and JPEG-compressed as a camera would, and the verdict must say
 /// "revoked". The screenshot is kept under `target/tmp/browser-artifacts/`.
 #[test]
@@ -439,7 +439,7 @@ fn a_phone_photo_uploaded_in_chromium_gets_its_verdict() {
     let pdf = data.join("demo").join(revoked["pdf"].as_str().unwrap());
     let stem = tmp.path().join("page");
     let ok = std::process::Command::new("pdftoppm")
-        .args(["-r", "150", "-f", "1", "-l", "1", "-png", "-singlefile"])
+        .args(["-r", "200", "-f", "1", "-l", "1", "-png", "-singlefile"])
         .arg(&pdf)
         .arg(&stem)
         .status()
@@ -448,11 +448,11 @@ fn a_phone_photo_uploaded_in_chromium_gets_its_verdict() {
     let page = image::open(stem.with_extension("png")).unwrap().to_rgb8();
     let tilted = rotate_about_center(
         &page,
-        3f32.to_radians(),
+        2f32.to_radians(),
         Interpolation::Bilinear,
         imageproc::geometric_transformations::Border::Constant(image::Rgb([90, 80, 70])), // the desk
     );
-    let blurred = imageproc::filter::gaussian_blur_f32(&tilted, 1.0);
+    let blurred = imageproc::filter::gaussian_blur_f32(&tilted, 0.8);
     let photo = tmp.path().join("photo.jpg");
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 75)
