@@ -475,3 +475,67 @@ fn a_phone_photo_uploaded_in_chromium_gets_its_verdict() {
     );
     b.screenshot(&shots.join("check-photo-revoked-en.png"));
 }
+
+/// The short code printed under the QR, typed into the check page: the document's current
+/// version verified in full, its status shown, no personal claim; typing slips forgiven; an
+/// unknown code named as such.
+#[test]
+fn a_typed_verification_code_shows_the_current_status_without_personal_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::demo_data(tmp.path());
+    let manifest: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(data.join("demo/manifest.json")).unwrap()).unwrap();
+    let server = Server::start(&data);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let check = |typed: &str| {
+        let (ctype, body) = multipart(&[("qr", None, typed.as_bytes())]);
+        let mut resp = agent
+            .post(&format!("{}/check?lang=en", server.base))
+            .header("Content-Type", &ctype)
+            .send(body)
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.body_mut().read_to_string().unwrap())
+    };
+    let code_of = |e: &Value| {
+        tanba::credential::record::CredentialId::parse(e["id"].as_str().unwrap())
+            .unwrap()
+            .verification_code()
+    };
+    // A corrected document's code names it, and its current version stands.
+    for (status, shown) in [("valid", "valid"), ("revoked", "revoked"), ("superseded", "valid")] {
+        let e = manifest
+            .iter()
+            .find(|e| e["expected_status"] == status)
+            .unwrap();
+        let code = code_of(e);
+        let (s, html) = check(&code);
+        assert_eq!(s, 200, "{html}");
+        assert_eq!(shown_status(&html), shown, "{status}: {html}");
+        assert!(html.contains(&code), "the page names the code");
+        assert!(html.contains("Checked by its verification code"), "{html}");
+        for personal in ["<dt>Full name</dt>", "<dt>IIN</dt>", "<dt>Subjects and grades</dt>"] {
+            assert!(!html.contains(personal), "{personal} shown for a code: {html}");
+        }
+    }
+    // Lower case, spaces for hyphens, and O for zero, I for one: the same document.
+    let e = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "revoked")
+        .unwrap();
+    let slipped = code_of(e)
+        .to_lowercase()
+        .replace('-', " ")
+        .replace('0', "o")
+        .replace('1', "i");
+    let (s, html) = check(&slipped);
+    assert_eq!(s, 200, "{slipped}: {html}");
+    assert_eq!(shown_status(&html), "revoked");
+    // A well-formed code no document has.
+    let (s, html) = check("ZZZZ-ZZZZ-ZZZZ");
+    assert_eq!(s, 404, "{html}");
+    assert!(html.contains("No document has this verification code"), "{html}");
+}

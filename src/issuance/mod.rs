@@ -738,6 +738,18 @@ impl Issuance {
         Ok(ids)
     }
 
+    /// The credentials a verification code names, given as the bits
+    /// [`crate::credential::record::parse_verification_code`] reads from it (normally one: the
+    /// code is 60 bits of the 128-bit id).
+    pub fn credentials_by_code(&self, bits: u64) -> Result<Vec<CredentialId>, IssueError> {
+        Ok(self
+            .store
+            .credentials_by_code(bits)?
+            .into_iter()
+            .map(CredentialId::from_bytes)
+            .collect())
+    }
+
     /// Erases a credential's personal data for good; its ledger commitment stays valid.
     pub fn erase(&self, id: &CredentialId) -> Result<bool, IssueError> {
         Ok(self.store.erase_key(&id.to_bytes())?)

@@ -211,6 +211,9 @@ pub trait Store: Send + Sync {
     /// The credentials of a holder (by keyed IIN hash).
     fn credentials_of(&self, holder: &[u8; 32]) -> Result<Vec<[u8; 16]>, StoreError>;
 
+    /// The credentials whose printed verification code carries these 60 bits (normally one).
+    fn credentials_by_code(&self, code: u64) -> Result<Vec<[u8; 16]>, StoreError>;
+
     // --- accounts, tokens, the audit journal -------------------------------------------------
 
     /// A record of a small keyed collection, or `None`.

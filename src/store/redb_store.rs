@@ -18,8 +18,8 @@
 use super::{BatchWrite, Store, StoreError, TileKey, TreeHead};
 use super::{Collection, CredentialRow, CredentialWriter, NewCredential};
 use redb::{
-    Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition,
-    TableHandle,
+    Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    TableDefinition, TableHandle,
 };
 use std::path::{Path, PathBuf};
 use tlog_tiles::Hash;
@@ -40,6 +40,8 @@ const DEDUPE: TableDefinition<[u8; 32], [u8; 16]> = TableDefinition::new("dedupe
 const HOLDERS: MultimapTableDefinition<[u8; 32], [u8; 16]> =
     MultimapTableDefinition::new("holders");
 /// sequence number → registry change payload.
+/// The printed verification code's 60 bits → the credential ids that carry it.
+const CODES: MultimapTableDefinition<u64, [u8; 16]> = MultimapTableDefinition::new("codes");
 const REGISTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("registry");
 /// Small keyed collections: (collection tag, key) → JSON.
 const RECORDS: TableDefinition<(u8, &str), &[u8]> = TableDefinition::new("records");
@@ -225,6 +227,18 @@ impl RedbStore {
             txn.open_table(DATA_KEYS).map_err(io)?;
             txn.open_table(DEDUPE).map_err(io)?;
             txn.open_multimap_table(HOLDERS).map_err(io)?;
+            // Stores made before the code index get it built once, from the credentials.
+            let mut codes = txn.open_multimap_table(CODES).map_err(io)?;
+            if codes.is_empty().map_err(io)? {
+                let creds = txn.open_table(CREDENTIALS).map_err(io)?;
+                for row in creds.iter().map_err(io)? {
+                    let (key, _) = row.map_err(io)?;
+                    let (id, version) = key.value();
+                    if version == 1 {
+                        codes.insert(code_key(&id), id).map_err(io)?;
+                    }
+                }
+            }
         }
         txn.commit().map_err(io)?;
         Ok(Self {
@@ -303,6 +317,7 @@ impl RedbCredentialWriter {
         let mut keys = txn.open_table(DATA_KEYS).map_err(io)?;
         let mut dedupe = txn.open_table(DEDUPE).map_err(io)?;
         let mut holders = txn.open_multimap_table(HOLDERS).map_err(io)?;
+        let mut codes = txn.open_multimap_table(CODES).map_err(io)?;
         // The index keys are keyed hashes, random by design: inserting them in key order
         // walks each B-tree once instead of jumping between pages for every key.
         let mut dedupes: Vec<([u8; 32], [u8; 16])> = Vec::with_capacity(new.len());
@@ -328,6 +343,9 @@ impl RedbCredentialWriter {
                 keys.insert(r.id, k.as_slice()).map_err(io)?;
             }
             holder_keys.extend(n.holders.iter().map(|h| (*h, r.id)));
+            if r.version == 1 {
+                codes.insert(code_key(&r.id), r.id).map_err(io)?;
+            }
         }
         dedupes.sort_unstable();
         for (d, id) in dedupes {
@@ -601,6 +619,15 @@ impl Store for RedbStore {
             .collect()
     }
 
+    fn credentials_by_code(&self, code: u64) -> Result<Vec<[u8; 16]>, StoreError> {
+        let txn = self.creds.begin_read().map_err(io)?;
+        let t = txn.open_multimap_table(CODES).map_err(io)?;
+        t.get(code)
+            .map_err(io)?
+            .map(|v| v.map(|v| v.value()).map_err(io))
+            .collect()
+    }
+
     fn get_record(&self, c: Collection, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read().map_err(io)?;
         let t = txn.open_table(RECORDS).map_err(io)?;
@@ -842,4 +869,9 @@ mod tests {
             vec![b"one".to_vec(), b"two".to_vec()]
         );
     }
+}
+
+/// The code-index key of a credential id: the bits its printed verification code carries.
+fn code_key(id: &[u8; 16]) -> u64 {
+    crate::credential::record::CredentialId::from_bytes(*id).code_bits()
 }
