@@ -529,6 +529,11 @@ fn demo(data: &Path, listen: &str, no_serve: bool, samples: &Path) -> Result<Exi
                 .unwrap_or_default()
         );
     }
+    if let Some(iin) = accounts.iter().find_map(|a| a.iin.as_deref()) {
+        println!(
+            "  holder portal: open /my and sign in with IIN {iin} (the demo shows the one-time code)"
+        );
+    }
     if no_serve {
         log.close();
         return Ok(ExitCode::SUCCESS);
@@ -615,7 +620,7 @@ fn serve_log(
         println!("  http://{addr}/ledger/proof/inclusion?index=0");
         println!("  http://{addr}/trust                 root-signed trust list of issuers");
         println!("  http://{addr}/healthz  http://{addr}/metrics");
-        println!("  http://{addr}/check                check a document: paste a QR text or upload a photo, scan or PDF");
+        println!("  http://{addr}/check                check a document: paste a QR text, type its printed code, or upload a photo, scan or PDF");
         println!("  http://{addr}/my                   holder portal: documents, downloads, share links");
         println!(
             "  http://{addr}/api/v1/login          sign in (POST); the JSON API is in README.md"

@@ -506,7 +506,11 @@ fn a_typed_verification_code_shows_the_current_status_without_personal_data() {
             .verification_code()
     };
     // A corrected document's code names it, and its current version stands.
-    for (status, shown) in [("valid", "valid"), ("revoked", "revoked"), ("superseded", "valid")] {
+    for (status, shown) in [
+        ("valid", "valid"),
+        ("revoked", "revoked"),
+        ("superseded", "valid"),
+    ] {
         let e = manifest
             .iter()
             .find(|e| e["expected_status"] == status)
@@ -517,8 +521,15 @@ fn a_typed_verification_code_shows_the_current_status_without_personal_data() {
         assert_eq!(shown_status(&html), shown, "{status}: {html}");
         assert!(html.contains(&code), "the page names the code");
         assert!(html.contains("Checked by its verification code"), "{html}");
-        for personal in ["<dt>Full name</dt>", "<dt>IIN</dt>", "<dt>Subjects and grades</dt>"] {
-            assert!(!html.contains(personal), "{personal} shown for a code: {html}");
+        for personal in [
+            "<dt>Full name</dt>",
+            "<dt>IIN</dt>",
+            "<dt>Subjects and grades</dt>",
+        ] {
+            assert!(
+                !html.contains(personal),
+                "{personal} shown for a code: {html}"
+            );
         }
     }
     // Lower case, spaces for hyphens, and O for zero, I for one: the same document.
@@ -537,5 +548,8 @@ fn a_typed_verification_code_shows_the_current_status_without_personal_data() {
     // A well-formed code no document has.
     let (s, html) = check("ZZZZ-ZZZZ-ZZZZ");
     assert_eq!(s, 404, "{html}");
-    assert!(html.contains("No document has this verification code"), "{html}");
+    assert!(
+        html.contains("No document has this verification code"),
+        "{html}"
+    );
 }
