@@ -552,4 +552,51 @@ fn a_typed_verification_code_shows_the_current_status_without_personal_data() {
         html.contains("No document has this verification code"),
         "{html}"
     );
+
+    // The same over the API, one code or a batch mixing codes and QR texts.
+    let api = format!("{}/api/v1/verify", server.base);
+    let (s, _, v) = post(&agent, &api, &json!({ "code": slipped }));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "revoked");
+    assert_eq!(
+        v["document"]["claims"],
+        json!({}),
+        "no claim for a code: {v}"
+    );
+    let (s, _, v) = post(&agent, &api, &json!({ "code": "ZZZZ-ZZZZ-ZZZZ" }));
+    assert_eq!(s, 404, "{v}");
+    let (s, _, v) = post(&agent, &api, &json!({ "code": "not a code" }));
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a code"),
+        "{v}"
+    );
+    let valid = manifest
+        .iter()
+        .find(|e| e["expected_status"] == "valid")
+        .unwrap();
+    let (s, _, v) = post(
+        &agent,
+        &api,
+        &json!({ "items": [
+            { "code": code_of(valid) },
+            { "qr": valid["verify_url"] },
+            { "code": "ZZZZ-ZZZZ-ZZZZ" },
+            { "qr": "x", "code": "y" },
+        ] }),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["items"][0]["status"], "valid", "{v}");
+    assert_eq!(v["items"][1]["status"], "valid", "{v}");
+    assert!(
+        !v["items"][1]["document"]["claims"]
+            .as_object()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(v["items"][2]["error"]["status"], 404, "{v}");
+    assert_eq!(v["items"][3]["error"]["status"], 400, "{v}");
 }

@@ -276,44 +276,24 @@ async fn check_upload(
         (None, None) => return again(StatusCode::BAD_REQUEST, "check-nothing"),
     };
     // The short code printed under the QR (XXXX-XXXX-XXXX), typed by hand.
-    if text.len() <= 20
-        && let Ok(bits) = crate::credential::record::parse_verification_code(&text)
-    {
-        return code_page(&state, svc, lang, bits).await;
+    if text.len() <= 20 && crate::credential::record::parse_verification_code(&text).is_ok() {
+        return code_page(&state, svc, lang, text).await;
     }
     verdict_page(&state, svc, lang, "/check", text).await
 }
 
-/// The verdict for a typed verification code: the current version of the document it names,
-/// verified in full (signature, registry, ledger, status) but with no claim shown — the code
-/// is short and printed in plain sight, so it proves what the document is and whether it
-/// stands, never whose it is; the QR carries the content.
+/// The verdict for a typed verification code (see [`crate::verify::verify_code`]), with a note
+/// that the QR carries the content.
 async fn code_page(
     state: &AppState,
     svc: std::sync::Arc<super::Services>,
     lang: Lang,
-    bits: u64,
+    code: String,
 ) -> Response {
     let log = state.log.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        let ids = svc
-            .issuance
-            .credentials_by_code(bits)
-            .map_err(|e| e.to_string())?;
-        // 60 bits of a random 128-bit id: two documents sharing one is a one-in-10^18 event,
-        // and then neither is shown rather than the wrong one.
-        let [id] = ids.as_slice() else {
-            return Ok(None);
-        };
-        let (latest, _) = svc
-            .issuance
-            .public_record(id, None)
-            .map_err(|e| e.to_string())?;
-        crate::verify::verify_shared(&svc.issuance, &log, id, latest, &[])
-            .map(Some)
-            .map_err(|e| e.to_string())
-    })
-    .await;
+    let found =
+        tokio::task::spawn_blocking(move || crate::verify::verify_code(&svc.issuance, &log, &code))
+            .await;
     let page = |status, verdict: Option<&Verdict>, plain, notice| {
         html_response(
             status,
@@ -322,13 +302,13 @@ async fn code_page(
         )
     };
     match found {
-        Ok(Ok(Some(verdict))) => page(
+        Ok(Ok(verdict)) => page(
             StatusCode::OK,
             Some(&verdict),
             None,
             Some(lang.t("check-by-code")),
         ),
-        Ok(Ok(None)) => html_response(
+        Ok(Err(VerifyError::NoSuchCode(_) | VerifyError::BadCode(_))) => html_response(
             StatusCode::NOT_FOUND,
             lang,
             check_page(lang, Some(lang.t("check-code-unknown"))),

@@ -7,9 +7,14 @@
 //! POST /api/v1/verify {"qr": "<QR text>", "checkpoint"?: "<signed note you hold>"}
 //!   → 200 {"status": "valid"|"revoked"|"superseded"|"terminated"|"unknown"|"tampered",
 //!          "message": {"kk","ru","en"}, "reason"?, "detail"?, "document"?, "checks", "ledger"?}
-//! POST /api/v1/verify {"items": [{"qr": ...}, ...], "checkpoint"?: ...}
-//!   → 200 {"items": [<verdict> | {"error": {"status": 400, "message": ...}}, ...]}
+//! POST /api/v1/verify {"code": "XXXX-XXXX-XXXX"}
+//!   → 200 <verdict of the current version, no claims> | 404 no document has the code
+//! POST /api/v1/verify {"items": [{"qr": ...} | {"code": ...}, ...], "checkpoint"?: ...}
+//!   → 200 {"items": [<verdict> | {"error": {"status": 400|404, "message": ...}}, ...]}
 //! ```
+//!
+//! The printed verification code proves what a document is and whether it stands, not whose it
+//! is: its verdict discloses no claim (see [`crate::verify::verify_code`]).
 //!
 //! A QR text that is not Tanba's at all is a 400 (in a batch: that item's `error`); a damaged
 //! or forged one is a verdict. An exhausted allowance is a 429 with `Retry-After`.
@@ -53,13 +58,31 @@ pub fn docs_router() -> Router<AppState> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Item {
-    qr: String,
+    qr: Option<String>,
+    code: Option<String>,
+}
+
+/// One document to verify: by its QR text or by its printed verification code.
+enum Input {
+    Qr(String),
+    Code(String),
+}
+
+impl Item {
+    fn input(self) -> Result<Input, String> {
+        match (self.qr, self.code) {
+            (Some(q), None) => Ok(Input::Qr(q)),
+            (None, Some(c)) => Ok(Input::Code(c)),
+            _ => Err("give exactly one of `qr` and `code`".into()),
+        }
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Request {
     qr: Option<String>,
+    code: Option<String>,
     items: Option<Vec<Item>>,
     checkpoint: Option<String>,
 }
@@ -95,7 +118,10 @@ pub(super) fn charge(svc: &Services, addr: SocketAddr, cost: usize) -> Result<()
 
 fn verify_error(e: VerifyError) -> ApiError {
     match e {
-        VerifyError::NotOurs | VerifyError::TooLong(_) => ApiError::BadRequest(e.to_string()),
+        VerifyError::NotOurs | VerifyError::TooLong(_) | VerifyError::BadCode(_) => {
+            ApiError::BadRequest(e.to_string())
+        }
+        VerifyError::NoSuchCode(_) => ApiError::NotFound(e.to_string()),
         VerifyError::Internal(m) => ApiError::Internal(m),
     }
 }
@@ -108,28 +134,29 @@ async fn verify(
     let svc = services(&state)?;
     let req: Request = serde_json::from_slice(&body).map_err(|e| {
         ApiError::BadRequest(format!(
-            "the body must be JSON {{\"qr\": \"...\"}} or {{\"items\": [{{\"qr\": \"...\"}}, ...]}}: {e}"
+            "the body must be JSON {{\"qr\": \"...\"}}, {{\"code\": \"...\"}} or {{\"items\": [{{\"qr\": \"...\"}}, ...]}}: {e}"
         ))
     })?;
-    let (texts, batch) = match (req.qr, req.items) {
-        (Some(q), None) => (vec![q], false),
-        (None, Some(items)) if items.is_empty() => {
+    let (inputs, batch) = match (req.qr, req.code, req.items) {
+        (Some(q), None, None) => (vec![Ok(Input::Qr(q))], false),
+        (None, Some(c), None) => (vec![Ok(Input::Code(c))], false),
+        (None, None, Some(items)) if items.is_empty() => {
             return Err(ApiError::BadRequest("`items` is empty".into()));
         }
-        (None, Some(items)) if items.len() > MAX_BATCH => {
+        (None, None, Some(items)) if items.len() > MAX_BATCH => {
             return Err(ApiError::BadRequest(format!(
                 "`items` holds {} documents; at most {MAX_BATCH} per request",
                 items.len()
             )));
         }
-        (None, Some(items)) => (items.into_iter().map(|i| i.qr).collect(), true),
+        (None, None, Some(items)) => (items.into_iter().map(Item::input).collect(), true),
         _ => {
             return Err(ApiError::BadRequest(
-                "give exactly one of `qr` and `items`".into(),
+                "give exactly one of `qr`, `code` and `items`".into(),
             ));
         }
     };
-    charge(&svc, addr, texts.len())?;
+    charge(&svc, addr, inputs.len())?;
     let held: Option<SignedCheckpoint> = match req.checkpoint {
         None => None,
         Some(note) => Some(state.log.verifier().open(note.as_bytes()).map_err(|e| {
@@ -144,9 +171,13 @@ async fn verify(
             issuance: &svc.issuance,
             log: &log,
         };
-        texts
-            .iter()
-            .map(|t| v.verify_qr(t, held.as_ref()))
+        inputs
+            .into_iter()
+            .map(|input| match input {
+                Ok(Input::Qr(t)) => v.verify_qr(&t, held.as_ref()),
+                Ok(Input::Code(c)) => crate::verify::verify_code(&svc.issuance, &log, &c),
+                Err(why) => Err(VerifyError::BadCode(why)),
+            })
             .collect::<Vec<_>>()
     })
     .await?;
@@ -165,6 +196,9 @@ async fn verify(
             Err(VerifyError::Internal(m)) => {
                 tracing::error!(detail = %m, "verification failed");
                 json!({"error": {"status": 500, "message": "internal error; it has been logged"}})
+            }
+            Err(e @ VerifyError::NoSuchCode(_)) => {
+                json!({"error": {"status": 404, "message": e.to_string()}})
             }
             Err(e) => json!({"error": {"status": 400, "message": e.to_string()}}),
         })

@@ -179,6 +179,10 @@ pub enum VerifyError {
     NotOurs,
     #[error("the QR text is too long ({0} bytes; at most 4096)")]
     TooLong(usize),
+    #[error("{0}")]
+    BadCode(String),
+    #[error("no document has the verification code {0}")]
+    NoSuchCode(String),
     #[error("the verifier could not read its own records: {0}")]
     Internal(String),
 }
@@ -370,6 +374,23 @@ fn online(
     }
 
     ledger_and_status(log, &public, payload.v, latest, known, v)
+}
+
+/// Verifies the document a printed verification code names (`XXXX-XXXX-XXXX`, typing slips
+/// forgiven): its current version in full, as [`verify_shared`] does, with no claim disclosed
+/// — the code is printed in plain sight, so it proves what the document is and whether it
+/// stands, never whose it is. [`VerifyError::NoSuchCode`] when no document carries the code
+/// (or, at odds of one in 10^18 for a 60-bit code of random ids, two do: then neither is shown
+/// rather than the wrong one).
+pub fn verify_code(issuance: &Issuance, log: &Log, code: &str) -> Result<Verdict, VerifyError> {
+    let bits = crate::credential::record::parse_verification_code(code)
+        .map_err(|e| VerifyError::BadCode(e.to_string()))?;
+    let ids = issuance.credentials_by_code(bits).map_err(internal)?;
+    let [id] = ids.as_slice() else {
+        return Err(VerifyError::NoSuchCode(code.trim().to_string()));
+    };
+    let (latest, _) = issuance.public_record(id, None).map_err(internal)?;
+    verify_shared(issuance, log, id, latest, &[])
 }
 
 /// Verifies a stored credential version as its holder shares it through a share link: the
