@@ -126,6 +126,14 @@ fn sign_in_with_code(agent: &ureq::Agent, base: &str, iin: &str) -> String {
     session_of(&r.cookie.expect("a session cookie"))
 }
 
+/// The token of the share link a dashboard page shows once, just after it was made.
+fn new_link_token(html: &str) -> String {
+    let link = between(html, "id=\"new-link\" href=\"", "\"")
+        .unwrap_or_else(|| panic!("no new link in {html}"))
+        .replace("&#x2f;", "/"); // minijinja's HTML escaping writes `/` so
+    link[link.rfind("/s/").expect("a share link") + 3..].to_string()
+}
+
 /// The dashboard's documents: credential id → (version, [(claim name, label)]).
 fn documents(html: &str) -> HashMap<String, (String, Vec<(String, String)>)> {
     let mut out = HashMap::new();
@@ -298,10 +306,7 @@ fn a_holder_signs_in_with_a_code_downloads_and_shares_a_subset() {
         None,
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    let link = between(&r.body, "id=\"new-link\" href=\"", "\"")
-        .unwrap_or_else(|| panic!("{}", r.body))
-        .replace("&#x2f;", "/"); // minijinja's HTML escaping writes `/` so
-    let token = &link[link.rfind("/s/").unwrap() + 3..];
+    let token = &new_link_token(&r.body);
     let share_url = format!("{base}/s/{token}");
     // The link was never stored: a fresh dashboard does not show it again.
     let r = get(&a, &format!("{base}/my?lang=en"), Some(&cookie));
@@ -346,17 +351,8 @@ fn a_holder_signs_in_with_a_code_downloads_and_shares_a_subset() {
         Some(&cookie),
         None,
     );
-    let everything = between(&r.body, "id=\"new-link\" href=\"", "\"")
-        .unwrap()
-        .replace("&#x2f;", "/");
-    let r = get(
-        &a,
-        &format!(
-            "{base}{}?lang=en",
-            &everything[everything.find("/s/").unwrap()..]
-        ),
-        None,
-    );
+    let everything = new_link_token(&r.body);
+    let r = get(&a, &format!("{base}/s/{everything}?lang=en"), None);
     assert_eq!(r.status, 200, "{}", r.body);
     for (name, label) in claims {
         assert!(
@@ -439,10 +435,7 @@ fn a_holder_signs_in_with_a_code_downloads_and_shares_a_subset() {
         Some(&cookie),
         None,
     );
-    let link = between(&r.body, "id=\"new-link\" href=\"", "\"")
-        .unwrap_or_else(|| panic!("{}", r.body))
-        .replace("&#x2f;", "/"); // minijinja's HTML escaping writes `/` so
-    let token = link[link.rfind("/s/").unwrap() + 3..].to_string();
+    let token = new_link_token(&r.body);
     assert_eq!(
         get(&a, &format!("{base}/s/{token}?lang=en"), None).status,
         200
