@@ -13,69 +13,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::sync::Arc;
-use tanba::credential::ids::check_digit;
-use tanba::credential::issuer_key::IssuerSigningKey;
-use tanba::credential::kinds::{Attestat, AttestatLevel, Holder, Subject};
-use tanba::credential::record::DocumentKind;
 use tanba::credential::{qr, vc};
 use tanba::issuance::Document;
-use tanba::registry::{Change, Names};
-
-const BIN: &str = "970940001239";
-
-/// The n-th distinct valid IIN of a 2007 or 2008 birth (2,688,000 of them before repeating).
-fn iin(n: u64) -> String {
-    let mut serial = n % 2000;
-    let day = 1 + (n / 2000) % 28;
-    let month = 1 + (n / 56_000) % 12;
-    let sex = 5 + (n / 672_000) % 2;
-    let year = 8 - (n / 1_344_000) % 2;
-    loop {
-        let prefix = format!("{year:02}{month:02}{day:02}{sex}{serial:04}");
-        let d: Vec<u8> = prefix.bytes().map(|b| b - b'0').collect();
-        if let Some(k) = check_digit(&d.try_into().expect("11 digits")) {
-            return format!("{prefix}{k}");
-        }
-        serial += 2000; // stays distinct: bases are below 2000, retries above
-    }
-}
-
-fn attestat(n: u64) -> Document {
-    Document::Attestat(Attestat {
-        holder: Holder {
-            full_name: format!(
-                "Оқушы Әсел {}",
-                ["Нұрланқызы", "Серікқызы", "Асқарқызы", "Бекқызы"][n as usize % 4]
-            ),
-            iin: iin(n),
-        },
-        level: AttestatLevel::GeneralSecondary,
-        school: "№ 25 мектеп-гимназиясы, Астана".into(),
-        study_start: "2014-09-01".into(),
-        study_end: "2026-05-25".into(),
-        issued_on: "2026-06-20".into(),
-        series: "ЖОБ".into(),
-        number: format!("{n:07}"),
-        honours: None,
-        subjects: [
-            "Қазақ тілі",
-            "Орыс тілі",
-            "Алгебра",
-            "Геометрия",
-            "Физика",
-            "Химия",
-            "Биология",
-            "Қазақстан тарихы",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Subject {
-            name: s.to_string(),
-            grade: 4 + (i as u8 + n as u8) % 2,
-        })
-        .collect(),
-    })
-}
+use tanba::issuance::synthetic::{self, attestat};
 
 fn issuance(c: &mut Criterion) {
     tanba::alloc::keep_freed_memory();
@@ -84,42 +24,7 @@ fn issuance(c: &mut Criterion) {
     let log = Arc::new(dir.open_log().unwrap());
     let svc = dir.open_issuance(log.clone()).unwrap();
     let root = dir.authority_key().unwrap();
-    let key = IssuerSigningKey::generate();
-    let reg = svc.registry();
-    let names = Names {
-        kk: "Мектеп".into(),
-        ru: "Школа".into(),
-        en: "School".into(),
-    };
-    svc.change_registry(
-        &reg.sign(
-            &root,
-            Change::RegisterIssuer {
-                seq: 1,
-                bin: BIN.into(),
-                names,
-                kinds: vec![DocumentKind::Attestat],
-            },
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let reg = svc.registry();
-    svc.change_registry(
-        &reg.sign(
-            &root,
-            Change::AddKey {
-                seq: 2,
-                bin: BIN.into(),
-                key_id: key.public().key_id(),
-                public_key: key.public().to_base64url(),
-                not_before: "2025-01-01".into(),
-                not_after: "2027-12-31".into(),
-            },
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let key = synthetic::register_school(&svc, &root).unwrap();
     let today = time::macros::date!(2026 - 11 - 22);
 
     let mut g = c.benchmark_group("issue");
@@ -133,7 +38,10 @@ fn issuance(c: &mut Criterion) {
                 next += 1000;
                 docs
             },
-            |docs| svc.issue_batch(BIN, &key, &docs, today).unwrap(),
+            |docs| {
+                svc.issue_batch(synthetic::SCHOOL_BIN, &key, &docs, today)
+                    .unwrap()
+            },
             BatchSize::LargeInput,
         )
     });
@@ -148,7 +56,10 @@ fn issuance(c: &mut Criterion) {
                 next += 100_000;
                 docs
             },
-            |docs| svc.issue_batch(BIN, &key, &docs, today).unwrap(),
+            |docs| {
+                svc.issue_batch(synthetic::SCHOOL_BIN, &key, &docs, today)
+                    .unwrap()
+            },
             BatchSize::PerIteration,
         )
     });
@@ -169,7 +80,7 @@ fn issuance(c: &mut Criterion) {
     g.finish();
 
     let issued = svc
-        .issue_batch(BIN, &key, &[attestat(9_999_999)], today)
+        .issue_batch(synthetic::SCHOOL_BIN, &key, &[attestat(9_999_999)], today)
         .unwrap();
     let header = issued[0].signed.header.clone();
     let claims = attestat(9_999_999).claims();
@@ -211,7 +122,7 @@ fn issuance(c: &mut Criterion) {
                 body: doc.pdf_body(),
                 id: header.id,
                 version: 1,
-                issuer_bin: BIN,
+                issuer_bin: synthetic::SCHOOL_BIN,
                 issuer_kk: "Мектеп",
                 issuer_ru: "Школа",
                 qr_text: &text,

@@ -13,54 +13,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::sync::Arc;
-use tanba::credential::ids::check_digit;
-use tanba::credential::issuer_key::IssuerSigningKey;
-use tanba::credential::kinds::{Attestat, AttestatLevel, Holder, Subject};
-use tanba::credential::qr;
-use tanba::credential::record::DocumentKind;
 use tanba::issuance::Document;
-use tanba::registry::{Change, Names};
+use tanba::issuance::synthetic::{self, attestat};
 use tanba::verify::{Code, Verifier};
 
-const BIN: &str = "970940001239";
 const DOCS: u64 = 2000;
-
-fn iin(n: u64) -> String {
-    let mut serial = n % 2000;
-    let day = 1 + (n / 2000) % 28;
-    loop {
-        let prefix = format!("0801{day:02}6{serial:04}");
-        let d: Vec<u8> = prefix.bytes().map(|b| b - b'0').collect();
-        if let Some(k) = check_digit(&d.try_into().expect("11 digits")) {
-            return format!("{prefix}{k}");
-        }
-        serial += 2000;
-    }
-}
-
-fn attestat(n: u64) -> Document {
-    Document::Attestat(Attestat {
-        holder: Holder {
-            full_name: "Оқушы Әсел Нұрланқызы".into(),
-            iin: iin(n),
-        },
-        level: AttestatLevel::GeneralSecondary,
-        school: "№ 25 мектеп-гимназиясы, Астана".into(),
-        study_start: "2014-09-01".into(),
-        study_end: "2026-05-25".into(),
-        issued_on: "2026-06-20".into(),
-        series: "ЖОБ".into(),
-        number: format!("{n:07}"),
-        honours: None,
-        subjects: ["Қазақ тілі", "Алгебра", "Физика", "Химия"]
-            .iter()
-            .map(|s| Subject {
-                name: s.to_string(),
-                grade: 5,
-            })
-            .collect(),
-    })
-}
 
 fn verification(c: &mut Criterion) {
     tanba::alloc::keep_freed_memory();
@@ -69,50 +26,17 @@ fn verification(c: &mut Criterion) {
     let log = Arc::new(dir.open_log().unwrap());
     let svc = dir.open_issuance(log.clone()).unwrap();
     let root = dir.authority_key().unwrap();
-    let key = IssuerSigningKey::generate();
-    let names = Names {
-        kk: "Мектеп".into(),
-        ru: "Школа".into(),
-        en: "School".into(),
-    };
-    for change in [
-        Change::RegisterIssuer {
-            seq: 1,
-            bin: BIN.into(),
-            names,
-            kinds: vec![DocumentKind::Attestat],
-        },
-        Change::AddKey {
-            seq: 2,
-            bin: BIN.into(),
-            key_id: key.public().key_id(),
-            public_key: key.public().to_base64url(),
-            not_before: "2025-01-01".into(),
-            not_after: "2027-12-31".into(),
-        },
-    ] {
-        svc.change_registry(&svc.registry().sign(&root, change).unwrap())
-            .unwrap();
-    }
+    let key = synthetic::register_school(&svc, &root).unwrap();
     let today = time::macros::date!(2026 - 11 - 22);
     let docs: Vec<Document> = (0..DOCS).map(attestat).collect();
-    let issued = svc.issue_batch(BIN, &key, &docs, today).unwrap();
+    let issued = svc
+        .issue_batch(synthetic::SCHOOL_BIN, &key, &docs, today)
+        .unwrap();
     log.checkpoint_now_blocking().unwrap();
     let texts: Vec<String> = issued
         .iter()
         .zip(&docs)
-        .map(|(c, d)| {
-            let h = &c.signed.header;
-            let payload = qr::QrPayload {
-                id: h.id,
-                v: h.version,
-                k: h.kind,
-                iss: h.issuer.clone(),
-                dt: h.issued_on.clone(),
-                c: qr::offline_claims(h.kind, &d.claims()),
-            };
-            qr::encode(&payload, &key, "https://tanba.edu.kz").unwrap()
-        })
+        .map(|(c, d)| synthetic::qr_text(c, d, &key, "https://tanba.edu.kz").unwrap())
         .collect();
     let list = svc.registry().trust_list(&root, today).unwrap();
     let (registry, as_of) = list.registry(Some(&root.public())).unwrap();

@@ -172,12 +172,44 @@ pub fn encode(
     let signed = sign1
         .to_tagged_vec()
         .map_err(|e| QrError::NotCose(e.to_string()))?;
-    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&signed, 9);
+    let packed = pack(&signed);
     Ok(format!(
         "{}{PATH}{}",
         base_url.trim_end_matches('/').to_uppercase(),
         data_encoding::BASE32_NOPAD.encode(&packed)
     ))
+}
+
+/// Zlib at level 9: the one packing `encode` writes and `decode` insists on. Output is
+/// byte-identical to `miniz_oxide::deflate::compress_to_vec_zlib(bytes, 9)`; the compressor
+/// (a few hundred KB of tables) is kept per thread and reset, since allocating and zeroing it
+/// afresh was a tenth of an online verification.
+fn pack(bytes: &[u8]) -> Vec<u8> {
+    use miniz_oxide::deflate::core::{
+        CompressorOxide, TDEFLFlush, TDEFLStatus, compress, create_comp_flags_from_zip_params,
+    };
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Option<Box<CompressorOxide>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    COMPRESSOR.with_borrow_mut(|slot| {
+        let c = slot.get_or_insert_with(|| {
+            Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
+                9, 1, 0,
+            )))
+        });
+        c.reset();
+        // Deflate never grows data by more than 5 bytes per 16 KB block plus the zlib frame.
+        let mut out = vec![0; bytes.len() + bytes.len() / 1000 + 64];
+        let (status, _, written) = compress(c, bytes, &mut out, TDEFLFlush::Finish);
+        assert_eq!(
+            status,
+            TDEFLStatus::Done,
+            "the output buffer has room for any input"
+        );
+        out.truncate(written);
+        out
+    })
 }
 
 /// Unpacks QR text (a URL or the bare payload) without verifying: the key id tells the caller
@@ -211,7 +243,7 @@ pub fn decode(text: &str) -> Result<(QrPayload, String, CoseSign1), QrError> {
         .clone()
         .to_tagged_vec()
         .map_err(|e| QrError::NotCose(e.to_string()))?;
-    if canonical != signed || miniz_oxide::deflate::compress_to_vec_zlib(&signed, 9) != packed {
+    if canonical != signed || pack(&signed) != packed {
         return Err(QrError::NotCanonical);
     }
     if sign1.protected.header.alg

@@ -87,8 +87,9 @@ async fn page(
     verdict_page(&state, svc, lang, &path, payload).await
 }
 
-/// Verifies `text` on a blocking thread and renders the verdict page at `path`; text that is
-/// no Tanba code at all gets the page that says so (400).
+/// Verifies `text` and renders the verdict page at `path`; text that is no Tanba code at all
+/// gets the page that says so (400). One document is verified on the request's own task, as
+/// the API does (see `verify.rs`).
 async fn verdict_page(
     state: &AppState,
     svc: std::sync::Arc<super::Services>,
@@ -96,26 +97,22 @@ async fn verdict_page(
     path: &str,
     text: String,
 ) -> Response {
-    let log = state.log.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        Verifier::Online {
-            issuance: &svc.issuance,
-            log: &log,
-        }
-        .verify_qr(&text, None)
-    })
-    .await;
-    match result {
-        Ok(Ok(verdict)) => html_response(
+    let verdict = Verifier::Online {
+        issuance: &svc.issuance,
+        log: &state.log,
+    }
+    .verify_qr(&text, None);
+    match verdict {
+        Ok(verdict) => html_response(
             StatusCode::OK,
             lang,
             render_page(lang, path, Some(&verdict), None, None),
         ),
-        Ok(Err(VerifyError::Internal(detail))) => {
+        Err(VerifyError::Internal(detail)) => {
             tracing::error!(%detail, "verification page failed");
             internal_error()
         }
-        Ok(Err(_)) => html_response(
+        Err(_) => html_response(
             StatusCode::BAD_REQUEST,
             lang,
             render_page(
@@ -130,10 +127,6 @@ async fn verdict_page(
                 None,
             ),
         ),
-        Err(e) => {
-            tracing::error!(detail = %e, "verification task failed");
-            internal_error()
-        }
     }
 }
 

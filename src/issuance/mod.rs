@@ -27,6 +27,7 @@ mod lifecycle;
 pub use lifecycle::{StatusRequest, VersionStatus};
 pub mod output;
 pub mod reconcile;
+pub mod synthetic;
 
 use crate::credential::canonical;
 use crate::credential::disclosure::Disclosure;
