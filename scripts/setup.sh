@@ -6,15 +6,24 @@ set -euo pipefail
 # Debian packages: Go and golang.org/x/mod for the reference tlog client in the tests,
 # a C toolchain for crates that build C, DejaVu fonts (they have every Kazakh letter) for
 # the PDFs, poppler-utils and zbar-tools so the tests read our PDFs and QR codes with
-# tools that share no code with ours, and Chromium (headless) for the browser tests.
+# tools that share no code with ours, Chromium (headless) for the browser tests, and
+# tesseract 5 with its Russian, Kazakh and English models for the OCR of foreign documents
+# (libtesseract-dev, libleptonica-dev and clang to build the bindings against it).
 APT_PACKAGES=(golang-go golang-golang-x-mod-dev gcc pkg-config curl ca-certificates
-              fonts-dejavu-core poppler-utils zbar-tools chromium chromium-driver)
+              fonts-dejavu-core poppler-utils zbar-tools chromium chromium-driver
+              tesseract-ocr tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-eng
+              libtesseract-dev libleptonica-dev clang libclang-dev)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@";
     elif command -v sudo >/dev/null; then sudo "$@";
     else echo "need root (or sudo) to run: $*" >&2; return 1; fi
 }
+
+# wrk, the HTTP load generator, for scripts/bench-verify.sh only.
+if [ -n "${TANBA_BENCH:-}" ]; then
+    APT_PACKAGES+=(wrk)
+fi
 
 # Node.js and npm run Digital Bazaar's W3C VC verifier in the tests (tests/vc-verifier).
 # Only when absent: a Node.js from elsewhere (e.g. NodeSource) already brings npm.

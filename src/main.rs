@@ -1,6 +1,7 @@
 //! The `tanba` command: argument parsing and output only; the work happens in the library.
 
 mod cli_admin;
+mod cli_ocr;
 
 /// mimalloc instead of glibc malloc: allocation was a fifth of issuance time (signing threads
 /// contending on glibc's arenas); with mimalloc bulk issuance is 12% faster.
@@ -55,6 +56,28 @@ enum Command {
         /// Language of the verdict sentence: kk, ru or en.
         #[arg(long, default_value = "en")]
         lang: String,
+    },
+    /// Read a scanned foreign document (JPEG, PNG, TIFF or scanned PDF): preprocess each page,
+    /// recognise it with tesseract, print the words with their confidences and boxes.
+    #[command(args_conflicts_with_subcommands = true)]
+    Ocr {
+        #[command(subcommand)]
+        tool: Option<OcrTool>,
+        /// The scan: JPEG, PNG, TIFF or a scanned PDF.
+        #[arg(required = true)]
+        file: Option<PathBuf>,
+        /// The application JSON (holder_name, birth_date, iin, country, kind, route, purpose).
+        #[arg(long)]
+        application: Option<PathBuf>,
+        /// Tesseract languages joined by '+'.
+        #[arg(long, default_value = tanba::ocr::DEFAULT_LANGS)]
+        langs: String,
+        /// Preprocessing steps to leave out (scale, deskew, denoise, binarize), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        skip: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Create a ledger: signing key (mode 0600), verifier key and configuration.
     Init {
@@ -295,7 +318,65 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             lang,
         } => cli_admin::verify(&input, &data.data, trust.as_deref(), json, &lang),
+        Command::Ocr {
+            tool: Some(OcrTool::Generate { out, count, seed }),
+            ..
+        } => cli_ocr::generate(&out, count, seed),
+        Command::Ocr {
+            tool:
+                Some(OcrTool::Eval {
+                    dir,
+                    langs,
+                    skip,
+                    baseline,
+                    json,
+                }),
+            ..
+        } => cli_ocr::eval(&dir, &langs, &skip, baseline, json),
+        Command::Ocr {
+            tool: None,
+            file,
+            application,
+            langs,
+            skip,
+            json,
+        } => cli_ocr::ocr(
+            &file.context("give the scan to read")?,
+            application.as_deref(),
+            &langs,
+            &skip,
+            json,
+        ),
     }
+}
+
+#[derive(Subcommand)]
+enum OcrTool {
+    /// Render synthetic scanned apostille certificates, each a JPEG with its ground truth
+    /// (`<name>.json`: kind, country, fields, distortions).
+    Generate {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        count: u64,
+        /// The first sample's seed; sample k has seed + k.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Read every scan of DIR that has a ground truth beside it and print each field's
+    /// exact-match rate and each stage's time.
+    Eval {
+        dir: PathBuf,
+        #[arg(long, default_value = tanba::ocr::DEFAULT_LANGS)]
+        langs: String,
+        #[arg(long, value_delimiter = ',')]
+        skip: Vec<String>,
+        /// Also time the `tesseract` command line on each scan, as the baseline.
+        #[arg(long)]
+        baseline: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn today() -> time::Date {

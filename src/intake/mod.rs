@@ -1,0 +1,329 @@
+//! Foreign-document intake. A case is an application (who applies, for what) plus the scans
+//! submitted with it: diplomas, attestats, supplements, apostille certificates and their
+//! translations, as JPEG, PNG, TIFF or PDF.
+//!
+//! Every file is hashed (SHA-256) and kept byte for byte as received, under its hash, next to
+//! the application: what an officer later sees and what the pipeline read are provably the
+//! same bytes. Files are checked by content before they are kept — the format from the bytes,
+//! the size, and each page's pixel count from its header ([`raster`]) — so a case never holds
+//! a file the pipeline cannot read or a decompression bomb.
+
+pub mod raster;
+
+use crate::credential::ids::Iin;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Largest file accepted (a 40-page scanned PDF at 300 dpi, JPEG-compressed).
+pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
+
+/// What the applicant says the document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForeignKind {
+    Diploma,
+    Attestat,
+    Supplement,
+    Apostille,
+    Translation,
+}
+
+/// How the document was certified for use abroad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Route {
+    Apostilled,
+    Legalised,
+    Neither,
+}
+
+/// What the applicant asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    Recognition,
+    Apostille,
+}
+
+/// The application of a case. Any field may be missing; a present one must be well-formed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Application {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_name: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
+    /// A Kazakhstani IIN, if the applicant has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iin: Option<String>,
+    /// ISO 3166-1 alpha-2 of the issuing country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ForeignKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<Purpose>,
+}
+
+/// One broken rule of an application or a file, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl Application {
+    /// Reads an application from JSON, naming the field of any error.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, Vec<FieldError>> {
+        let app: Application = serde_json::from_slice(bytes).map_err(|e| {
+            vec![FieldError {
+                field: "application".into(),
+                reason: format!("not an application JSON object: {e}"),
+            }]
+        })?;
+        app.validate()?;
+        Ok(app)
+    }
+
+    /// Every broken rule at once.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, reason: String| {
+            errors.push(FieldError {
+                field: field.into(),
+                reason,
+            })
+        };
+        if let Some(name) = &self.holder_name {
+            if name.trim().is_empty() {
+                fail("holder_name", "is empty".into());
+            } else if name.chars().count() > 200 {
+                fail("holder_name", "is longer than 200 characters".into());
+            }
+        }
+        let birth = self.birth_date.as_deref().map(|d| {
+            time::Date::parse(
+                d.trim(),
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| format!("{d:?} is not a date in the form YYYY-MM-DD"))
+        });
+        if let Some(Err(reason)) = &birth {
+            fail("birth_date", reason.clone());
+        }
+        if let Some(iin) = &self.iin {
+            match Iin::parse("iin", iin) {
+                Err(e) => fail("iin", e.reason),
+                Ok(parsed) => {
+                    let (y, m, d) = parsed.birth_date();
+                    if let Some(Ok(b)) = birth
+                        && (b.year(), u8::from(b.month()), b.day()) != (y, m, d)
+                    {
+                        fail(
+                            "iin",
+                            format!("its birth date is not the application's birth_date {b}"),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(c) = &self.country
+            && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            fail(
+                "country",
+                format!("{c:?} is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. RU)"),
+            );
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A file as received: its bytes, their hash, and the format they were checked to be.
+#[derive(Clone)]
+pub struct Received {
+    /// The name it was submitted under (shown, never trusted).
+    pub name: String,
+    pub sha256: String,
+    pub format: raster::Format,
+    pub bytes: Vec<u8>,
+}
+
+impl Received {
+    /// Checks a submitted file: size, format by content. Its pages are measured when read.
+    pub fn check(name: &str, bytes: Vec<u8>) -> Result<Self, FieldError> {
+        let fail = |reason: String| FieldError {
+            field: format!("file {name:?}"),
+            reason,
+        };
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(fail(format!(
+                "is {} bytes; at most {MAX_FILE_BYTES}",
+                bytes.len()
+            )));
+        }
+        let format = raster::Format::sniff(&bytes).ok_or_else(|| {
+            fail(
+                raster::RasterError::UnknownFormat(hex::encode(&bytes[..bytes.len().min(8)]))
+                    .to_string(),
+            )
+        })?;
+        Ok(Received {
+            name: name.into(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            format,
+            bytes,
+        })
+    }
+
+    /// The file's pages, decoded under the limits of [`raster`].
+    pub fn pages(&self) -> Result<Vec<raster::Page>, FieldError> {
+        raster::pages(&self.bytes).map_err(|e| FieldError {
+            field: format!("file {:?}", self.name),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Where cases live: `DIR/cases/<case id>/` with `application.json`, `files.json` (name,
+/// hash, format of each file in submission order) and `files/<sha256>.<ext>`.
+pub struct Cases {
+    root: PathBuf,
+}
+
+/// A stored case's listing of one file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub name: String,
+    pub sha256: String,
+    pub format: raster::Format,
+    pub bytes: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("the case is not valid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    #[error("no case {0}")]
+    Unknown(String),
+    #[error("the stored file {0} no longer has the hash it was received with")]
+    Altered(String),
+    #[error("case storage: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Cases {
+    pub fn new(data_dir: &Path) -> Self {
+        Cases {
+            root: data_dir.join("cases"),
+        }
+    }
+
+    /// Checks every file and the application, then keeps them all under a new case id — or,
+    /// if anything is wrong, keeps nothing and names every problem.
+    pub fn open_case(
+        &self,
+        application: &Application,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<String, CaseError> {
+        let mut errors = application.validate().err().unwrap_or_default();
+        if files.is_empty() {
+            errors.push(FieldError {
+                field: "files".into(),
+                reason: "a case needs at least one scan".into(),
+            });
+        }
+        let mut received = Vec::new();
+        for (name, bytes) in files {
+            match Received::check(&name, bytes).and_then(|r| r.pages().map(|_| r)) {
+                Ok(r) => received.push(r),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(CaseError::Invalid(errors));
+        }
+        let id = hex::encode(crate::credential::random::bytes::<12>());
+        // Written under a temporary name and renamed into place: a crash leaves no half case.
+        let tmp = self.root.join(format!(".new-{id}"));
+        std::fs::create_dir_all(tmp.join("files"))?;
+        let listing: Vec<FileEntry> = received
+            .iter()
+            .map(|r| FileEntry {
+                name: r.name.clone(),
+                sha256: r.sha256.clone(),
+                format: r.format,
+                bytes: r.bytes.len(),
+            })
+            .collect();
+        for r in &received {
+            std::fs::write(
+                tmp.join("files")
+                    .join(format!("{}.{}", r.sha256, r.format.extension())),
+                &r.bytes,
+            )?;
+        }
+        std::fs::write(
+            tmp.join("application.json"),
+            serde_json::to_vec_pretty(application).map_err(std::io::Error::other)?,
+        )?;
+        std::fs::write(
+            tmp.join("files.json"),
+            serde_json::to_vec_pretty(&listing).map_err(std::io::Error::other)?,
+        )?;
+        std::fs::rename(&tmp, self.root.join(&id))?;
+        Ok(id)
+    }
+
+    fn dir(&self, id: &str) -> Result<PathBuf, CaseError> {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(CaseError::Unknown(id.into()));
+        }
+        let dir = self.root.join(id);
+        if !dir.is_dir() {
+            return Err(CaseError::Unknown(id.into()));
+        }
+        Ok(dir)
+    }
+
+    /// A stored case's application and files, each file checked against its hash.
+    pub fn read(&self, id: &str) -> Result<(Application, Vec<Received>), CaseError> {
+        let dir = self.dir(id)?;
+        let app: Application =
+            serde_json::from_slice(&std::fs::read(dir.join("application.json"))?)
+                .map_err(std::io::Error::other)?;
+        let listing: Vec<FileEntry> =
+            serde_json::from_slice(&std::fs::read(dir.join("files.json"))?)
+                .map_err(std::io::Error::other)?;
+        let mut files = Vec::new();
+        for f in listing {
+            let bytes = std::fs::read(dir.join("files").join(format!(
+                "{}.{}",
+                f.sha256,
+                f.format.extension()
+            )))?;
+            if hex::encode(Sha256::digest(&bytes)) != f.sha256 {
+                return Err(CaseError::Altered(f.name));
+            }
+            files.push(Received {
+                name: f.name,
+                sha256: f.sha256,
+                format: f.format,
+                bytes,
+            });
+        }
+        Ok((app, files))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,416 @@
+//! Synthetic foreign documents with their ground truth, for the OCR's evaluation
+//! (`tanba ocr generate`, `tanba ocr eval`): apostille certificates of the Hague 1961 model,
+//! as the countries most often seen in Kazakhstan issue them — bilingual (English and
+//! Russian) or English only, with the French title, in varied fonts and sizes — each with a
+//! seal and a signature, then put through what scanning does to paper: a turned page, blur,
+//! sensor noise and JPEG compression, in a strength that varies from sample to sample.
+//!
+//! Deterministic: a sample is a function of its seed. Fonts are Debian's DejaVu
+//! (`fonts-dejavu-core`, which every Kazakh and Cyrillic letter is in).
+
+use ab_glyph::{FontVec, PxScale};
+use image::{GrayImage, Luma, Rgb, RgbImage};
+use imageproc::drawing::{
+    draw_filled_circle_mut, draw_hollow_circle_mut, draw_line_segment_mut, draw_text_mut,
+};
+use imageproc::geometric_transformations::{Border, Interpolation, rotate_about_center};
+use serde_json::{Value, json};
+
+const FONT_DIR: &str = "/usr/share/fonts/truetype/dejavu";
+const FONTS: [&str; 4] = [
+    "DejaVuSans.ttf",
+    "DejaVuSerif.ttf",
+    "DejaVuSansMono.ttf",
+    "DejaVuSans-Bold.ttf",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    #[error("font {0} is missing: scripts/setup.sh installs fonts-dejavu-core")]
+    Font(String),
+    #[error("encoding the sample: {0}")]
+    Encode(String),
+}
+
+/// SplitMix64: samples must not change between runs or machines.
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+    fn range(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.unit()
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// (ISO code, name in English, name in Russian, cities, issuing authorities in English and
+/// Russian, universities whose documents get apostilled).
+type Country = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    (&'static str, &'static str),
+    &'static [&'static str],
+);
+
+const COUNTRIES: [Country; 6] = [
+    (
+        "RU",
+        "Russian Federation",
+        "Российская Федерация",
+        &["Москва", "Новосибирск", "Казань"],
+        (
+            "Ministry of Science and Higher Education",
+            "Министерство науки и высшего образования",
+        ),
+        &[
+            "МГУ имени М. В. Ломоносова",
+            "Новосибирский государственный университет",
+            "Казанский федеральный университет",
+        ],
+    ),
+    (
+        "KG",
+        "Kyrgyz Republic",
+        "Кыргызская Республика",
+        &["Бишкек", "Ош"],
+        (
+            "Ministry of Education and Science",
+            "Министерство образования и науки",
+        ),
+        &[
+            "Кыргызский национальный университет",
+            "Ошский государственный университет",
+        ],
+    ),
+    (
+        "UZ",
+        "Republic of Uzbekistan",
+        "Республика Узбекистан",
+        &["Ташкент", "Самарканд"],
+        ("Ministry of Justice", "Министерство юстиции"),
+        &[
+            "Национальный университет Узбекистана",
+            "Самаркандский государственный университет",
+        ],
+    ),
+    (
+        "TJ",
+        "Republic of Tajikistan",
+        "Республика Таджикистан",
+        &["Душанбе", "Худжанд"],
+        (
+            "Ministry of Education and Science",
+            "Министерство образования и науки",
+        ),
+        &["Таджикский национальный университет"],
+    ),
+    (
+        "BY",
+        "Republic of Belarus",
+        "Республика Беларусь",
+        &["Минск", "Гомель"],
+        ("Ministry of Education", "Министерство образования"),
+        &[
+            "Белорусский государственный университет",
+            "Гомельский государственный университет",
+        ],
+    ),
+    (
+        "TR",
+        "Republic of Türkiye",
+        "Турецкая Республика",
+        &["Ankara", "Istanbul"],
+        ("Governorship of the Province", "Губернаторство провинции"),
+        &["Ankara Üniversitesi", "Istanbul Üniversitesi"],
+    ),
+];
+
+const SURNAMES: [&str; 8] = [
+    "Иванова",
+    "Петров",
+    "Сидоренко",
+    "Абдуллаев",
+    "Токтогулова",
+    "Назаров",
+    "Юсупова",
+    "Karimov",
+];
+const GIVEN: [&str; 8] = [
+    "Мария",
+    "Алексей",
+    "Гульнара",
+    "Бахтиёр",
+    "Айгерим",
+    "Сергей",
+    "Дилноза",
+    "Rustam",
+];
+const CAPACITIES: [(&str, &str); 4] = [
+    ("rector", "ректора"),
+    ("dean", "декана"),
+    ("head of registry", "начальника отдела"),
+    ("director", "директора"),
+];
+
+/// One generated sample: the scan as JPEG, and what is on it.
+pub struct Sample {
+    pub jpeg: Vec<u8>,
+    pub truth: Value,
+}
+
+fn font(name: &str) -> Result<FontVec, SynthError> {
+    let path = format!("{FONT_DIR}/{name}");
+    let bytes = std::fs::read(&path).map_err(|_| SynthError::Font(path.clone()))?;
+    FontVec::try_from_vec(bytes).map_err(|_| SynthError::Font(path))
+}
+
+/// A seal: two rings and a star-like centre, in stamp blue, slightly off its place.
+fn seal(img: &mut RgbImage, cx: i32, cy: i32, r: i32, rng: &mut Mix) {
+    let ink = Rgb([40, 60, 170]);
+    for k in 0..3 {
+        draw_hollow_circle_mut(img, (cx, cy), r - k, ink);
+        draw_hollow_circle_mut(img, (cx, cy), r * 7 / 10 - k, ink);
+    }
+    for i in 0..24 {
+        let a = i as f32 / 24.0 * std::f32::consts::TAU + rng.range(0.0, 0.1);
+        let (s, c) = a.sin_cos();
+        let inner = r as f32 * 0.74;
+        let outer = r as f32 * 0.95;
+        draw_line_segment_mut(
+            img,
+            (cx as f32 + c * inner, cy as f32 + s * inner),
+            (cx as f32 + c * outer, cy as f32 + s * outer),
+            ink,
+        );
+    }
+    draw_filled_circle_mut(img, (cx, cy), r / 6, ink);
+}
+
+/// A signature: a few connected loops of a pen stroke, two pixels wide.
+fn signature(img: &mut RgbImage, x: f32, y: f32, rng: &mut Mix) {
+    let ink = Rgb([20, 30, 90]);
+    let loops = 3 + (rng.next() % 3) as usize;
+    let width = rng.range(180.0, 280.0);
+    let height = rng.range(30.0, 60.0);
+    let mut last = (x, y);
+    let steps = 240;
+    for i in 1..=steps {
+        let t = i as f32 / steps as f32;
+        let a = t * loops as f32 * std::f32::consts::TAU;
+        let p = (
+            x + t * width + a.cos() * 18.0,
+            y + a.sin() * height * (1.0 - 0.5 * t) - t * 20.0,
+        );
+        draw_line_segment_mut(img, last, p, ink);
+        draw_line_segment_mut(img, (last.0, last.1 + 1.0), (p.0, p.1 + 1.0), ink);
+        last = p;
+    }
+}
+
+/// The `seed`-th apostille certificate, scanned at 200 dpi.
+pub fn apostille(seed: u64) -> Result<Sample, SynthError> {
+    let mut rng = Mix(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x5A17);
+    let face = FONTS[(rng.next() % 3) as usize];
+    let regular = font(face)?;
+    let bold = font(FONTS[3])?;
+    let country = *rng.pick(&COUNTRIES);
+    let (code, name_en, name_ru, cities, authority, universities) = country;
+    let bilingual = rng.unit() < 0.7;
+    let signed_by = format!("{} {}", rng.pick(&SURNAMES), rng.pick(&GIVEN));
+    let capacity = *rng.pick(&CAPACITIES);
+    let seal_of = *rng.pick(universities);
+    let place = *rng.pick(cities);
+    let year = 2019 + (rng.next() % 7) as i32;
+    let month = 1 + (rng.next() % 12) as u8;
+    let day = 1 + (rng.next() % 28) as u8;
+    let date =
+        time::Date::from_calendar_date(year, time::Month::try_from(month).expect("1..=12"), day)
+            .expect("a real date");
+    let number = format!(
+        "{:02}-{:05}/{:02}",
+        rng.next() % 90 + 10,
+        rng.next() % 100_000,
+        year % 100
+    );
+
+    // What is printed: (label in English, label in Russian, value).
+    let value_lang = |en: &'static str, ru: &'static str| if bilingual { ru } else { en };
+    let lines: Vec<(String, String)> = vec![
+        ("1. Country:".into(), value_lang(name_en, name_ru).into()),
+        ("This public document".into(), String::new()),
+        ("2. has been signed by".into(), signed_by.clone()),
+        (
+            "3. acting in the capacity of".into(),
+            value_lang(capacity.0, capacity.1).into(),
+        ),
+        ("4. bears the seal/stamp of".into(), seal_of.into()),
+        ("Certified".into(), String::new()),
+        ("5. at".into(), place.into()),
+        ("6. the".into(), format!("{day:02}.{month:02}.{year}")),
+        ("7. by".into(), value_lang(authority.0, authority.1).into()),
+        ("8. No".into(), number.clone()),
+        ("9. Seal/stamp:".into(), String::new()),
+        ("10. Signature:".into(), String::new()),
+    ];
+    let ru_label = |en: &str| -> &'static str {
+        match en {
+            "1. Country:" => "Страна:",
+            "This public document" => "Настоящий официальный документ",
+            "2. has been signed by" => "подписан",
+            "3. acting in the capacity of" => "выступающим в качестве",
+            "4. bears the seal/stamp of" => "скреплен печатью",
+            "Certified" => "Удостоверено",
+            "5. at" => "в",
+            "6. the" => "дата",
+            "7. by" => "кем",
+            "8. No" => "за №",
+            "9. Seal/stamp:" => "Печать:",
+            "10. Signature:" => "Подпись:",
+            _ => "",
+        }
+    };
+
+    let paper = 246 + (rng.next() % 8) as u8;
+    let mut img = RgbImage::from_pixel(1654, 2339, Rgb([paper, paper, paper.saturating_sub(3)]));
+    let ink = Rgb([25, 25, 30]);
+    let size = rng.range(28.0, 34.0);
+    let scale = PxScale::from(size);
+    let left = rng.range(170.0, 230.0) as i32;
+    let mut y = rng.range(220.0, 300.0) as i32;
+    draw_text_mut(
+        &mut img,
+        ink,
+        left + 380,
+        y,
+        PxScale::from(size * 1.6),
+        &bold,
+        "APOSTILLE",
+    );
+    y += (size * 2.4) as i32;
+    draw_text_mut(
+        &mut img,
+        ink,
+        left + 160,
+        y,
+        scale,
+        &regular,
+        "(Convention de La Haye du 5 octobre 1961)",
+    );
+    y += (size * 2.6) as i32;
+    let mut label_rows = Vec::new();
+    for (en, value) in &lines {
+        let label = if bilingual {
+            format!("{en} / {}", ru_label(en))
+        } else {
+            en.clone()
+        };
+        let text = if value.is_empty() {
+            label
+        } else {
+            format!("{label} {value}")
+        };
+        draw_text_mut(&mut img, ink, left, y, scale, &regular, &text);
+        label_rows.push((en.clone(), y));
+        y += (size * rng.range(1.9, 2.3)) as i32;
+    }
+    let row = |name: &str| {
+        label_rows
+            .iter()
+            .find(|(l, _)| l == name)
+            .map(|r| r.1)
+            .unwrap_or(y)
+    };
+    // One certificate in six lacks its seal, and one in six its signature: the check must
+    // see absence as well as presence.
+    let has_seal = rng.unit() >= 1.0 / 6.0;
+    let has_signature = rng.unit() >= 1.0 / 6.0;
+    if has_seal {
+        let seal_x = left + 700 + rng.range(0.0, 80.0) as i32;
+        seal(&mut img, seal_x, row("9. Seal/stamp:") + 20, 110, &mut rng);
+    }
+    if has_signature {
+        let y = row("10. Signature:") as f32 + 30.0;
+        signature(&mut img, left as f32 + 980.0, y, &mut rng);
+    }
+    // The certificate's frame.
+    for k in 0..3 {
+        let (x0, y0, x1, y1) = (
+            left as f32 - 60.0 - k as f32,
+            160.0 - k as f32,
+            1500.0 + k as f32,
+            y as f32 + 120.0 + k as f32,
+        );
+        for (a, b) in [
+            ((x0, y0), (x1, y0)),
+            ((x1, y0), (x1, y1)),
+            ((x1, y1), (x0, y1)),
+            ((x0, y1), (x0, y0)),
+        ] {
+            draw_line_segment_mut(&mut img, a, b, ink);
+        }
+    }
+
+    // Scanning: a page fed askew, optics, the sensor, the file.
+    let strength = rng.unit();
+    let angle = rng.range(-3.0, 3.0) * strength;
+    let gray: GrayImage = image::DynamicImage::ImageRgb8(img).to_luma8();
+    let mut scan = rotate_about_center(
+        &gray,
+        angle.to_radians(),
+        Interpolation::Bilinear,
+        Border::Constant(Luma([paper])),
+    );
+    let sigma = 0.3 + 0.9 * strength;
+    scan = imageproc::filter::gaussian_blur_f32(&scan, sigma);
+    let noise = 2.0 + 8.0 * strength;
+    for p in scan.pixels_mut() {
+        // A sum of three uniforms: near enough to Gaussian sensor noise.
+        let n = (rng.unit() + rng.unit() + rng.unit() - 1.5) * 2.0 * noise;
+        p.0[0] = (p.0[0] as f32 + n).clamp(0.0, 255.0) as u8;
+    }
+    let quality = (92.0 - 32.0 * strength) as u8;
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
+        .encode_image(&scan)
+        .map_err(|e| SynthError::Encode(e.to_string()))?;
+    let country_field = code.to_string();
+    let truth = json!({
+        "kind": "apostille",
+        "country": code,
+        "fields": {
+            "apostille_country": country_field,
+            "apostille_signed_by": signed_by,
+            "apostille_capacity": value_lang(capacity.0, capacity.1),
+            "apostille_seal_of": seal_of,
+            "apostille_place": place,
+            "apostille_date": date.to_string(),
+            "apostille_authority": value_lang(authority.0, authority.1),
+            "apostille_number": number,
+            "seal": if has_seal { "present" } else { "absent" },
+            "signature": if has_signature { "present" } else { "absent" },
+        },
+        "distortions": {
+            "strength": strength,
+            "rotation_degrees": angle,
+            "blur_sigma": sigma,
+            "noise": noise,
+            "jpeg_quality": quality,
+            "languages": if bilingual { "en+ru" } else { "en" },
+            "font_px": size,
+        },
+    });
+    Ok(Sample { jpeg, truth })
+}

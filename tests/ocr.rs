@@ -1,0 +1,336 @@
+//! `tanba ocr` end to end on a scanned page whose content is known: a synthetic attestat
+//! rendered to PDF by our renderer, rasterised by poppler's `pdftoppm` at 150 dpi (a
+//! mediocre office scan), turned 2° as a page fed askew, then read from PNG and from a
+//! two-page scanned PDF. Tesseract and its models come from Debian (`scripts/setup.sh`).
+
+mod common;
+
+use image::{GrayImage, Luma};
+use imageproc::geometric_transformations::{Border, Interpolation, rotate_about_center};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tanba::credential::issuer_key::IssuerSigningKey;
+use tanba::credential::pdf::{self, PdfInput};
+use tanba::credential::qr::{self, QrPayload, offline_claims};
+use tanba::credential::record::CredentialId;
+use tanba::issuance::synthetic;
+
+/// Page one of synthetic attestat `n`, scanned at 150 dpi and turned 2° clockwise.
+fn scanned_page(dir: &Path, n: u64) -> GrayImage {
+    let doc = synthetic::attestat(n);
+    let key = IssuerSigningKey::generate();
+    let id = CredentialId::random();
+    let payload = QrPayload {
+        id,
+        v: 1,
+        k: doc.kind(),
+        iss: synthetic::SCHOOL_BIN.into(),
+        dt: doc.issued_on().to_string(),
+        c: offline_claims(doc.kind(), &doc.claims()),
+    };
+    let qr_text = qr::encode(&payload, &key, "https://tanba.example.kz").unwrap();
+    let bytes = pdf::render(&PdfInput {
+        body: doc.pdf_body(),
+        id,
+        version: 1,
+        issuer_bin: synthetic::SCHOOL_BIN,
+        issuer_kk: "№ 25 мектеп-гимназиясы",
+        issuer_ru: "Школа-гимназия № 25",
+        qr_text: &qr_text,
+        check_url: "https://tanba.example.kz/check",
+    })
+    .unwrap();
+    let pdf_path = dir.join("doc.pdf");
+    std::fs::write(&pdf_path, bytes).unwrap();
+    let prefix = dir.join("scan");
+    let out = Command::new("pdftoppm")
+        .args(["-r", "150", "-f", "1", "-l", "1", "-gray", "-png"])
+        .arg(&pdf_path)
+        .arg(&prefix)
+        .output()
+        .expect("pdftoppm (poppler-utils) is needed: scripts/setup.sh installs it");
+    assert!(out.status.success());
+    let png = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .unwrap();
+    let page = image::open(&png).unwrap().to_luma8();
+    std::fs::remove_file(png).unwrap();
+    rotate_about_center(
+        &page,
+        2f32.to_radians(),
+        Interpolation::Bilinear,
+        Border::Constant(Luma([255])),
+    )
+}
+
+fn ocr_json(file: &Path, extra: &[&str]) -> Value {
+    let out = common::tanba()
+        .arg("ocr")
+        .arg(file)
+        .args(extra)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn words(page: &Value) -> Vec<(String, f64, Vec<u64>)> {
+    page["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["text"].as_str().unwrap().to_string(),
+                w["confidence"].as_f64().unwrap(),
+                w["box"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_u64().unwrap())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// A two-page scanned PDF: each page one JPEG image, as a scanner writes it.
+fn scanned_pdf(pages: &[&GrayImage]) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let mut kids = Vec::new();
+    for img in pages {
+        let mut jpeg = Vec::new();
+        image::DynamicImage::ImageLuma8((*img).clone())
+            .write_to(
+                &mut std::io::Cursor::new(&mut jpeg),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        let image_id = doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Image",
+                "Width" => img.width() as i64, "Height" => img.height() as i64,
+                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8, "Filter" => "DCTDecode",
+            },
+            jpeg,
+        ));
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            b"q 595 0 0 842 0 0 cm /Im0 Do Q".to_vec(),
+        ));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Contents" => content,
+            "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => image_id } },
+        });
+        kids.push(Object::Reference(page));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_skewed_scan_is_straightened_and_read_with_boxes_from_png_and_from_a_scanned_pdf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 42;
+    let page = scanned_page(tmp.path(), n);
+    let png: PathBuf = tmp.path().join("scan.png");
+    page.save(&png).unwrap();
+    let iin = synthetic::iin(n);
+
+    let out = ocr_json(&png, &[]);
+    let p = &out["pages"][0];
+    assert_eq!(out["file"]["format"], "png");
+    assert_eq!(out["pages"].as_array().unwrap().len(), 1);
+    let skew = p["preprocess"]["deskew_degrees"].as_f64().unwrap();
+    assert!((skew - 2.0).abs() <= 0.3, "found a skew of {skew}°");
+    let found = words(p);
+    let (w, h) = (page.width() as u64, page.height() as u64);
+    for (text, conf, b) in &found {
+        assert!((0.0..=1.0).contains(conf), "{text}: {conf}");
+        assert!(
+            b[0] + b[2] <= w && b[1] + b[3] <= h,
+            "{text}: {b:?} outside {w} × {h}"
+        );
+    }
+    // The holder's IIN and the document number are read exactly, each as one word.
+    for expected in [iin.as_str(), "0000042"] {
+        let (_, conf, b) = found
+            .iter()
+            .find(|(t, _, _)| t.contains(expected))
+            .unwrap_or_else(|| panic!("{expected} not read; the page read: {}", p["text"]));
+        assert!(*conf > 0.5, "{expected}: confidence {conf}");
+        // Digits on the received page: its box holds ink.
+        let ink = (b[1]..b[1] + b[3])
+            .flat_map(|y| (b[0]..b[0] + b[2]).map(move |x| (x, y)))
+            .filter(|&(x, y)| page.get_pixel(x as u32, y as u32).0[0] < 100)
+            .count();
+        assert!(ink > 20, "{expected}: box {b:?} holds {ink} ink pixels");
+    }
+    let text = p["text"].as_str().unwrap();
+    assert!(text.contains("АТТЕСТАТ"), "{text}");
+    // The school's BIN too, though the small print may split it in two words.
+    assert!(
+        text.replace(' ', "").contains(synthetic::SCHOOL_BIN),
+        "{text}"
+    );
+    let timings = out["timings_ms"].as_object().unwrap();
+    for stage in [
+        "decode", "ocr_init", "scale", "deskew", "denoise", "binarize", "ocr",
+    ] {
+        assert!(
+            timings[stage].as_f64().unwrap() >= 0.0,
+            "{stage} missing: {timings:?}"
+        );
+    }
+
+    // The same page as page 1 of a scanned PDF, with a blank page 2; deskew skipped.
+    let blank = GrayImage::from_pixel(620, 877, Luma([250]));
+    let pdf = tmp.path().join("scan.pdf");
+    std::fs::write(&pdf, scanned_pdf(&[&page, &blank])).unwrap();
+    let out = ocr_json(&pdf, &["--skip", "deskew"]);
+    assert_eq!(out["file"]["format"], "pdf");
+    let pages = out["pages"].as_array().unwrap();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0]["preprocess"]["deskew_degrees"], 0.0);
+    assert!(out["timings_ms"].get("deskew").is_none());
+    assert!(
+        words(&pages[0]).iter().any(|(t, _, _)| t.contains(&iin)),
+        "{}",
+        pages[0]["text"]
+    );
+    assert!(words(&pages[1]).len() <= 2, "{}", pages[1]["text"]);
+}
+
+#[test]
+fn bad_input_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("photo.png");
+    std::fs::write(&fake, "this is text, not a picture").unwrap();
+    let run = |args: &[&str]| {
+        let out = common::tanba().arg("ocr").args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let f = fake.display().to_string();
+    assert!(run(&[&f]).contains("not a JPEG, PNG, TIFF or PDF"));
+    let png = tmp.path().join("blank.png");
+    GrayImage::from_pixel(40, 40, Luma([255]))
+        .save(&png)
+        .unwrap();
+    let p = png.display().to_string();
+    let e = run(&[&p, "--skip", "sharpen"]);
+    assert!(e.contains("\"sharpen\" is not a preprocessing step"), "{e}");
+    let e = run(&[&p, "--langs", "rus+xyz"]);
+    assert!(e.contains("tesseract-ocr-xyz"), "{e}");
+    let app = tmp.path().join("app.json");
+    std::fs::write(
+        &app,
+        r#"{"holder_name": "A", "country": "Russia", "iin": "123"}"#,
+    )
+    .unwrap();
+    let e = run(&[&p, "--application", &app.display().to_string()]);
+    assert!(e.contains("country") && e.contains("iin"), "{e}");
+}
+
+#[test]
+fn generated_apostilles_are_deterministic_and_eval_scores_them_against_their_truth() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("gen");
+    let run = |args: &[&str]| {
+        let out = common::tanba().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let d = dir.display().to_string();
+    run(&[
+        "ocr", "generate", "--out", &d, "--count", "2", "--seed", "7",
+    ]);
+    let first = std::fs::read(dir.join("apostille-0007.jpg")).unwrap();
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("apostille-0007.json")).unwrap()).unwrap();
+    assert_eq!(truth["kind"], "apostille");
+    assert_eq!(truth["fields"].as_object().unwrap().len(), 10);
+    // The same seed renders the same bytes.
+    let again = tmp.path().join("again");
+    run(&[
+        "ocr",
+        "generate",
+        "--out",
+        &again.display().to_string(),
+        "--count",
+        "1",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(
+        std::fs::read(again.join("apostille-0007.jpg")).unwrap(),
+        first
+    );
+
+    let report: Value = serde_json::from_slice(&run(&["ocr", "eval", &d, "--json"])).unwrap();
+    assert_eq!(report["scans"], 2);
+    let fields = report["fields"].as_object().unwrap();
+    assert_eq!(fields["kind"]["exact"], 2, "{report}");
+    let (exact, of) = fields.values().fold((0, 0), |(e, o), f| {
+        (
+            e + f["exact"].as_u64().unwrap(),
+            o + f["of"].as_u64().unwrap(),
+        )
+    });
+    assert_eq!(of, 2 * 12, "kind, country and ten fields per scan");
+    // Every miss is listed, and most fields are read exactly.
+    assert_eq!(
+        report["misses"].as_array().unwrap().len() as u64,
+        of - exact
+    );
+    assert!(exact * 4 >= of * 3, "{exact} of {of}: {report}");
+    for stage in ["decode", "ocr", "extract"] {
+        assert!(
+            report["mean_ms_per_scan"][stage].as_f64().unwrap() > 0.0,
+            "{stage}"
+        );
+    }
+    // The truth altered: the score drops by exactly that field.
+    let mut wrong = truth.clone();
+    wrong["fields"]["apostille_number"] = "00-00000/00".into();
+    std::fs::write(
+        dir.join("apostille-0007.json"),
+        serde_json::to_vec(&wrong).unwrap(),
+    )
+    .unwrap();
+    let after: Value = serde_json::from_slice(&run(&["ocr", "eval", &d, "--json"])).unwrap();
+    assert!(
+        after["misses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["scan"] == "apostille-0007.jpg"
+                && m["field"] == "apostille_number"
+                && m["expected"] == "00-00000/00"),
+        "{after}"
+    );
+}
