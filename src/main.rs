@@ -319,9 +319,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             lang,
         } => cli_admin::verify(&input, &data.data, trust.as_deref(), json, &lang),
         Command::Ocr {
-            tool: Some(OcrTool::Generate { out, count, seed }),
+            tool:
+                Some(OcrTool::Generate {
+                    out,
+                    count,
+                    kind,
+                    seed,
+                }),
             ..
-        } => cli_ocr::generate(&out, count, seed),
+        } => cli_ocr::generate(&out, &kind, count, seed),
         Command::Ocr {
             tool:
                 Some(OcrTool::Eval {
@@ -352,13 +358,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 #[derive(Subcommand)]
 enum OcrTool {
-    /// Render synthetic scanned apostille certificates, each a JPEG with its ground truth
-    /// (`<name>.json`: kind, country, fields, distortions).
+    /// Render synthetic foreign documents (apostille certificates or diplomas), each a JPEG
+    /// scan or phone photo with its ground truth (`<name>.json`: kind, country, condition,
+    /// fields, distortions).
     Generate {
         #[arg(long)]
         out: PathBuf,
         #[arg(long, default_value_t = 20)]
         count: u64,
+        /// What to render: apostille certificates or diplomas.
+        #[arg(long, default_value = "apostille", value_parser = ["apostille", "diploma"])]
+        kind: String,
         /// The first sample's seed; sample k has seed + k.
         #[arg(long, default_value_t = 1)]
         seed: u64,

@@ -92,7 +92,7 @@ const APOSTILLE: [(u32, &str, &[&str]); 8] = [
 ];
 
 /// Lowercase letters and digits only: how labels and country names are compared.
-fn folded(s: &str) -> String {
+pub(super) fn folded(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -194,6 +194,15 @@ pub fn iso_date(text: &str) -> Option<String> {
         [a, b, c, ..] if num(a).is_some() && num(b).is_some() && c.len() == 4 => {
             (num(c)?, num(b)?, num(a)?)
         }
+        // "June 22, 2022"
+        [b, a, c, ..] if num(b).is_none() && num(a).is_some() && c.len() == 4 => {
+            let month = b.to_lowercase();
+            let m = MONTHS
+                .iter()
+                .find(|(names, _)| names.contains(&month.as_str()))?
+                .1;
+            (num(c)?, m as u32, num(a)?)
+        }
         [a, b, c, ..] if num(a).is_some() && c.len() == 4 => {
             let month = b.to_lowercase();
             let m = MONTHS
@@ -243,7 +252,7 @@ fn lines(page: &PageText) -> Vec<Vec<&Word>> {
     out
 }
 
-fn union(words: &[&Word]) -> [u32; 4] {
+pub(super) fn union(words: &[&Word]) -> [u32; 4] {
     let x0 = words.iter().map(|w| w.bbox[0]).min().unwrap_or(0);
     let y0 = words.iter().map(|w| w.bbox[1]).min().unwrap_or(0);
     let x1 = words
@@ -262,7 +271,7 @@ fn union(words: &[&Word]) -> [u32; 4] {
 /// A label word's skeleton: folded, then Cyrillic and Latin look-alikes (and OCR's usual
 /// swaps: `by` read as `Бу`, `in` as `іп`, `No` as `Мо`) made one letter, so a label is found
 /// in whichever script the engine took it for. Applied to both sides of a comparison.
-fn skeleton(s: &str) -> String {
+pub(super) fn skeleton(s: &str) -> String {
     folded(s)
         .chars()
         .map(|c| match c {
@@ -348,7 +357,14 @@ fn classify(text: &str) -> Option<ForeignKind> {
         Some(ForeignKind::Supplement)
     } else if has(&["перевод с", "translation from", "аударма"]) {
         Some(ForeignKind::Translation)
-    } else if has(&["диплом", "diploma", "diplom"]) {
+    } else if has(&[
+        "диплом",
+        "diploma",
+        "diplom",
+        "awarded the degree",
+        "присвоена квалификация",
+        "присуждена степень",
+    ]) {
         Some(ForeignKind::Diploma)
     } else if has(&["аттестат", "certificate of secondary", "shahodatnoma"]) {
         Some(ForeignKind::Attestat)
@@ -572,11 +588,14 @@ pub fn read(pages: &[PageText], images: &[&GrayImage]) -> Reading {
             .min_by_key(|(at, _)| *at)
             .map(|(_, c)| c.clone());
     }
+    if reading.kind != Some(ForeignKind::Apostille) {
+        super::document::read(pages, &mut reading);
+    }
     reading
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn word(text: &str, line: u32, x: u32) -> Word {
@@ -588,7 +607,7 @@ mod tests {
         }
     }
 
-    fn page(lines: &[&str]) -> PageText {
+    pub(in crate::ocr) fn page(lines: &[&str]) -> PageText {
         let mut words = Vec::new();
         for (i, l) in lines.iter().enumerate() {
             let mut x = 100;
@@ -650,6 +669,7 @@ mod tests {
         assert_eq!(iso_date("2025-03-14").as_deref(), Some("2025-03-14"));
         assert_eq!(iso_date("14 марта 2025 г.").as_deref(), Some("2025-03-14"));
         assert_eq!(iso_date("3 March 2025").as_deref(), Some("2025-03-03"));
+        assert_eq!(iso_date("June 22, 2022").as_deref(), Some("2022-06-22"));
         assert_eq!(iso_date("31.02.2025"), None);
         assert_eq!(iso_date("Москва"), None);
         assert_eq!(country_code("КЫРГЫЗСКАЯ РЕСПУБЛИКА").as_deref(), Some("KG"));

@@ -5,6 +5,7 @@
 //! Boxes are given in the pixels of the page as received (the preprocessing's resize and
 //! rotation are undone), so an officer's view can draw them on the scan itself.
 
+pub mod document;
 pub mod extract;
 pub mod preprocess;
 pub mod synth;

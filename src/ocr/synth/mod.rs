@@ -165,6 +165,8 @@ const CAPACITIES: [(&str, &str); 4] = [
     ("director", "директора"),
 ];
 
+pub mod diploma;
+
 /// One generated sample: the scan as JPEG, and what is on it.
 pub struct Sample {
     pub jpeg: Vec<u8>,
@@ -363,29 +365,8 @@ pub fn apostille(seed: u64) -> Result<Sample, SynthError> {
         }
     }
 
-    // Scanning: a page fed askew, optics, the sensor, the file.
     let strength = rng.unit();
-    let angle = rng.range(-3.0, 3.0) * strength;
-    let gray: GrayImage = image::DynamicImage::ImageRgb8(img).to_luma8();
-    let mut scan = rotate_about_center(
-        &gray,
-        angle.to_radians(),
-        Interpolation::Bilinear,
-        Border::Constant(Luma([paper])),
-    );
-    let sigma = 0.3 + 0.9 * strength;
-    scan = imageproc::filter::gaussian_blur_f32(&scan, sigma);
-    let noise = 2.0 + 8.0 * strength;
-    for p in scan.pixels_mut() {
-        // A sum of three uniforms: near enough to Gaussian sensor noise.
-        let n = (rng.unit() + rng.unit() + rng.unit() - 1.5) * 2.0 * noise;
-        p.0[0] = (p.0[0] as f32 + n).clamp(0.0, 255.0) as u8;
-    }
-    let quality = (92.0 - 32.0 * strength) as u8;
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
-        .encode_image(&scan)
-        .map_err(|e| SynthError::Encode(e.to_string()))?;
+    let (jpeg, distortions) = scan(img, paper, strength, &mut rng)?;
     let country_field = code.to_string();
     let truth = json!({
         "kind": "apostille",
@@ -402,15 +383,129 @@ pub fn apostille(seed: u64) -> Result<Sample, SynthError> {
             "seal": if has_seal { "present" } else { "absent" },
             "signature": if has_signature { "present" } else { "absent" },
         },
-        "distortions": {
+        "condition": condition(strength),
+        "distortions": distortions,
+        "languages": if bilingual { "en+ru" } else { "en" },
+        "font_px": size,
+    });
+    Ok(Sample { jpeg, truth })
+}
+
+/// How a sample's strength of distortion is reported: `clean` below 0.35, `degraded` above.
+/// Phone photos say `phone`.
+fn condition(strength: f32) -> &'static str {
+    if strength < 0.35 { "clean" } else { "degraded" }
+}
+
+/// Scanning, in a strength from 0 to 1: a page fed askew, optics, the sensor, the file.
+/// Returns the JPEG and what was done.
+fn scan(
+    img: RgbImage,
+    paper: u8,
+    strength: f32,
+    rng: &mut Mix,
+) -> Result<(Vec<u8>, Value), SynthError> {
+    let angle = rng.range(-3.0, 3.0) * strength;
+    let gray: GrayImage = image::DynamicImage::ImageRgb8(img).to_luma8();
+    let mut scan = rotate_about_center(
+        &gray,
+        angle.to_radians(),
+        Interpolation::Bilinear,
+        Border::Constant(Luma([paper])),
+    );
+    let sigma = 0.3 + 0.9 * strength;
+    scan = imageproc::filter::gaussian_blur_f32(&scan, sigma);
+    let noise = 2.0 + 8.0 * strength;
+    add_noise(&mut scan, noise, rng);
+    let quality = (92.0 - 32.0 * strength) as u8;
+    let jpeg = encode(&scan, quality)?;
+    Ok((
+        jpeg,
+        json!({
             "strength": strength,
             "rotation_degrees": angle,
             "blur_sigma": sigma,
             "noise": noise,
             "jpeg_quality": quality,
-            "languages": if bilingual { "en+ru" } else { "en" },
-            "font_px": size,
-        },
-    });
-    Ok(Sample { jpeg, truth })
+        }),
+    ))
+}
+
+fn add_noise(img: &mut GrayImage, noise: f32, rng: &mut Mix) {
+    for p in img.pixels_mut() {
+        // A sum of three uniforms: near enough to Gaussian sensor noise.
+        let n = (rng.unit() + rng.unit() + rng.unit() - 1.5) * 2.0 * noise;
+        p.0[0] = (p.0[0] as f32 + n).clamp(0.0, 255.0) as u8;
+    }
+}
+
+fn encode(img: &GrayImage, quality: u8) -> Result<Vec<u8>, SynthError> {
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
+        .encode_image(img)
+        .map_err(|e| SynthError::Encode(e.to_string()))?;
+    Ok(jpeg)
+}
+
+/// A phone photo of the printed page: the page lies on a darker desk, seen from a little off
+/// its axis (each corner moved by up to 6% of the page's width), lit unevenly, slightly out of
+/// focus, with the noise and compression of a phone camera. The photo is 1.15 times the
+/// page's size in each direction, so the whole page is in frame.
+fn phone_photo(img: RgbImage, rng: &mut Mix) -> Result<(Vec<u8>, Value), SynthError> {
+    use imageproc::geometric_transformations::{Projection, warp_into};
+    let gray: GrayImage = image::DynamicImage::ImageRgb8(img).to_luma8();
+    let (w, h) = (gray.width() as f32, gray.height() as f32);
+    let (pw, ph) = ((w * 1.15) as u32, (h * 1.15) as u32);
+    let desk = 60 + (rng.next() % 60) as u8;
+    let (mx, my) = ((pw as f32 - w) / 2.0, (ph as f32 - h) / 2.0);
+    let jitter = w * 0.06;
+    let mut corner = |x: f32, y: f32| {
+        (
+            x + rng.range(-jitter, jitter) * 0.8,
+            y + rng.range(-jitter, jitter) * 0.8,
+        )
+    };
+    let to = [
+        corner(mx, my),
+        corner(mx + w, my),
+        corner(mx + w, my + h),
+        corner(mx, my + h),
+    ];
+    let from = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)];
+    let projection = Projection::from_control_points(from, to)
+        .ok_or_else(|| SynthError::Encode("degenerate perspective".into()))?;
+    let mut photo = GrayImage::from_pixel(pw, ph, Luma([desk]));
+    warp_into(
+        &gray,
+        projection,
+        Interpolation::Bilinear,
+        Border::Constant(Luma([desk])),
+        &mut photo,
+    );
+    // Light falling off from one side of the page to the other.
+    let (lx, ly) = (rng.range(0.0, 1.0), rng.range(0.0, 1.0));
+    let fall = rng.range(0.10, 0.30);
+    let diag = ((pw * pw + ph * ph) as f32).sqrt();
+    for (x, y, p) in photo.enumerate_pixels_mut() {
+        let d = ((x as f32 - lx * pw as f32).powi(2) + (y as f32 - ly * ph as f32).powi(2)).sqrt()
+            / diag;
+        p.0[0] = (p.0[0] as f32 * (1.0 - fall * d)).clamp(0.0, 255.0) as u8;
+    }
+    let sigma = rng.range(0.5, 1.1);
+    photo = imageproc::filter::gaussian_blur_f32(&photo, sigma);
+    let noise = rng.range(3.0, 7.0);
+    add_noise(&mut photo, noise, rng);
+    let quality = rng.range(70.0, 88.0) as u8;
+    let jpeg = encode(&photo, quality)?;
+    Ok((
+        jpeg,
+        json!({
+            "phone_photo": true,
+            "corners": to.iter().map(|c| [c.0.round(), c.1.round()]).collect::<Vec<_>>(),
+            "light_falloff": fall,
+            "blur_sigma": sigma,
+            "noise": noise,
+            "jpeg_quality": quality,
+        }),
+    ))
 }

@@ -1,0 +1,921 @@
+//! The main fields of a foreign diploma or attestat: the holder, the institution, the
+//! specialty, the dates, the series and number, the registration number and who signed.
+//!
+//! No template is assumed. Documents of every country and layout share their *labels*
+//! ("Дата выдачи", "Date of issue", "Registration No", "по специальности", "This is to
+//! certify that") and the *shapes* of their values (a date, a run of digits, a name of two to
+//! four capitalised words, initials and a surname), so each field is found by a label in any
+//! of the languages, in whichever script the engine took its letters for, and its value is
+//! read from the rest of that line or, when the label ends its line, from the line below, then
+//! parsed by its shape, which also drops the frame's and the seal's debris that the engine
+//! reads as letters. A few fields have no label on some documents and are found by shape
+//! alone: a line of two digit groups under the title is the series and number of a Russian
+//! diploma; a line naming a university is the institution.
+
+use super::PageText;
+use super::Word;
+use super::extract::{Field, Reading, folded, iso_date, skeleton, union};
+
+/// One line of a page: its words without the frame's strokes (`|`, `—`).
+struct Line<'a> {
+    page: usize,
+    words: Vec<&'a Word>,
+}
+
+impl Line<'_> {
+    fn text(&self) -> String {
+        join(&self.words)
+    }
+}
+
+fn join(words: &[&Word]) -> String {
+    words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn page_lines(pages: &[PageText]) -> Vec<Line<'_>> {
+    let mut out: Vec<Line> = Vec::new();
+    for p in pages {
+        let mut current: Option<u32> = None;
+        for w in &p.words {
+            if !w.text.chars().any(char::is_alphanumeric) && !matches!(w.text.as_str(), "№" | "/")
+            {
+                continue;
+            }
+            if current != Some(w.line) {
+                current = Some(w.line);
+                out.push(Line {
+                    page: p.page,
+                    words: Vec::new(),
+                });
+            }
+            out.last_mut().expect("pushed above").words.push(w);
+        }
+    }
+    out.retain(|l| !l.words.is_empty());
+    out
+}
+
+/// A label's word and a read word are the same when their skeletons are, or, for words of
+/// five letters or more, when one letter inside the word differs (the engine's «щ» for «ш»,
+/// «и» for «й»). The last letter must agree: it is the ending, and «квалификации» (of a
+/// qualification) is not the label «квалификация».
+fn same_word(label: &str, read: &str) -> bool {
+    label == read
+        || label.chars().count() >= 5
+            && label.chars().last() == read.chars().last()
+            && strsim::levenshtein(label, read) <= 1
+}
+
+/// Where a label ends in a line: the index after its last word, for the last label of
+/// `labels` found in the line (a bilingual row "Дата выдачи / Date of issue: …" has its
+/// value after the second).
+fn label_end(line: &[&Word], labels: &[&str]) -> Option<usize> {
+    let skel: Vec<String> = line.iter().map(|w| skeleton(&w.text)).collect();
+    let mut best = None;
+    for label in labels {
+        let phrase: Vec<String> = label
+            .split_whitespace()
+            .map(skeleton)
+            .filter(|w| !w.is_empty())
+            .collect();
+        if phrase.is_empty() || phrase.len() > skel.len() {
+            continue;
+        }
+        for i in 0..=skel.len() - phrase.len() {
+            if phrase.iter().zip(&skel[i..]).all(|(l, w)| same_word(l, w)) {
+                let end = i + phrase.len();
+                if best.is_none_or(|b| end > b) {
+                    best = Some(end);
+                }
+            }
+        }
+    }
+    best
+}
+
+/// The words after a label (separators dropped), or the next line's when the label ends
+/// its line; with the index of the line the value is on.
+fn labelled<'a>(lines: &'a [Line<'a>], labels: &[&str]) -> Option<(usize, Vec<&'a Word>)> {
+    for (i, line) in lines.iter().enumerate() {
+        let Some(end) = label_end(&line.words, labels) else {
+            continue;
+        };
+        let rest: Vec<&Word> = line.words[end..]
+            .iter()
+            .copied()
+            .skip_while(|w| folded(&w.text).is_empty())
+            .collect();
+        if !rest.is_empty() {
+            return Some((i, rest));
+        }
+        if let Some(next) = lines.get(i + 1) {
+            return Some((i + 1, next.words.clone()));
+        }
+    }
+    None
+}
+
+fn field(page: usize, value: String, words: &[&Word]) -> Field {
+    Field {
+        value,
+        confidence: words.iter().map(|w| w.confidence).sum::<f32>() / words.len().max(1) as f32,
+        page,
+        bbox: union(words),
+    }
+}
+
+/// The first date in the words, wherever it starts.
+fn date_in<'a>(words: &[&'a Word]) -> Option<(String, Vec<&'a Word>)> {
+    for i in 0..words.len() {
+        for len in (1..=4.min(words.len() - i)).rev() {
+            if let Some(d) = iso_date(&join(&words[i..i + len]))
+                && (1900..=2100).contains(&d[..4].parse::<i32>().unwrap_or(0))
+            {
+                return Some((d, words[i..i + len].to_vec()));
+            }
+        }
+    }
+    None
+}
+
+/// A four-digit year between 1950 and 2100 in a word (`2016`, `2016-`, `2016г.`).
+fn year(word: &str) -> Option<i32> {
+    let digits: String = word.chars().filter(char::is_ascii_digit).collect();
+    let y: i32 = digits.parse().ok()?;
+    (digits.len() == 4 && (1950..=2100).contains(&y)).then_some(y)
+}
+
+/// Digits as printed, with the letters the engine reads for them inside a run of digits.
+fn digits_of(word: &str) -> String {
+    word.chars()
+        .map(|c| match c {
+            'O' | 'o' | 'О' | 'о' => '0',
+            'l' | 'I' | '|' | 'і' | 'І' => '1',
+            'З' | 'з' => '3',
+            'б' => '6',
+            c => c,
+        })
+        .collect()
+}
+
+/// A word that is a number: digits with at most a separator or two (`0766342`, `45-1234`,
+/// `2020/12345`), look-alike letters read as digits.
+fn number_word(word: &str) -> Option<String> {
+    let w = digits_of(word.trim_matches([',', '.', ';', ':']));
+    let digits = w.chars().filter(char::is_ascii_digit).count();
+    (digits >= 3
+        && w.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/')))
+    .then_some(w)
+}
+
+/// A word of a person's name: a capital letter then letters (a hyphen or apostrophe inside).
+fn name_word(w: &str) -> bool {
+    let mut chars = w.chars();
+    chars.next().is_some_and(char::is_uppercase)
+        && w.chars().count() >= 2
+        && w.chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '-' | '\''))
+}
+
+/// An initial: one capital letter and a dot (`И.`), or two run together (`И.П.`). The
+/// engine's digit for a letter (`5.` for `S.`) is read back as the letter.
+fn initial(w: &str, cyrillic: bool) -> Option<String> {
+    let fixed: String = w
+        .chars()
+        .map(|c| match (c, cyrillic) {
+            ('5', false) => 'S',
+            ('0', false) => 'O',
+            ('1', false) => 'I',
+            ('8', false) => 'B',
+            ('6', true) => 'Б',
+            ('0', true) => 'О',
+            ('3', true) => 'З',
+            ('8', true) => 'В',
+            (c, true) => cyrillic_lookalikes(&c.to_string())
+                .chars()
+                .next()
+                .unwrap_or(c),
+            (c, false) => latin_lookalikes(c),
+        })
+        .collect();
+    let parts: Vec<&str> = fixed.split_terminator('.').collect();
+    (fixed.ends_with('.')
+        && !parts.is_empty()
+        && parts.len() <= 2
+        && parts
+            .iter()
+            .all(|p| p.chars().count() == 1 && p.chars().all(char::is_uppercase)))
+    .then(|| {
+        parts
+            .iter()
+            .map(|p| format!("{p}."))
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// Lines that say a document was issued to someone, after which the name follows.
+const HOLDER: [&str; 12] = [
+    "full name",
+    "фамилия имя отчество",
+    "фамилия, имя, отчество",
+    "фио",
+    "this is to certify that",
+    "certify that",
+    "свидетельствует о том что",
+    "свидетельствует о том, что",
+    "настоящий диплом выдан",
+    "настоящий аттестат выдан",
+    "awarded to",
+    "аты-жөні",
+];
+
+/// Words that end a name: the sentence that follows it on the next line.
+const AFTER_NAME: [&str; 10] = [
+    "в",
+    "освоил",
+    "окончил",
+    "born",
+    "having",
+    "has",
+    "who",
+    "родился",
+    "родилась",
+    "дата",
+];
+
+fn holder_name(lines: &[Line]) -> Option<Field> {
+    let (i, rest) = labelled(lines, &HOLDER)?;
+    let mut words: Vec<&Word> = Vec::new();
+    // The name may be on the label's line, or over the next lines (surname, then given name
+    // and patronymic), and is at most four words.
+    let mut line = i;
+    let mut candidates = trimmed(&rest);
+    loop {
+        let mut took = false;
+        for w in &candidates {
+            let t = w.text.trim_matches([',', '.', ';']);
+            if AFTER_NAME.contains(&folded(t).as_str()) || !name_word(t) {
+                break;
+            }
+            words.push(w);
+            took = true;
+            if words.len() == 4 {
+                break;
+            }
+        }
+        if !took || words.len() >= 3 || line + 1 >= lines.len() {
+            break;
+        }
+        // A name broken over lines continues on a line of name words only.
+        let next = &lines[line + 1];
+        if !next
+            .words
+            .iter()
+            .all(|w| name_word(w.text.trim_matches([',', '.'])))
+        {
+            break;
+        }
+        line += 1;
+        candidates = next.words.clone();
+    }
+    if words.len() < 2 {
+        return None;
+    }
+    let value = words
+        .iter()
+        .map(|w| w.text.trim_matches([',', '.', ';']))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(field(lines[i].page, value, &words))
+}
+
+fn labelled_date(lines: &[Line], labels: &[&str]) -> Option<Field> {
+    for (i, line) in lines.iter().enumerate() {
+        let Some(end) = label_end(&line.words, labels) else {
+            continue;
+        };
+        let mut candidates = line.words[end..].to_vec();
+        if let Some(next) = lines.get(i + 1) {
+            candidates.extend(next.words.iter().take(4));
+        }
+        if let Some((d, words)) = date_in(&candidates) {
+            return Some(field(line.page, d, &words));
+        }
+    }
+    None
+}
+
+const INSTITUTION_WORDS: [&str; 14] = [
+    "университет",
+    "university",
+    "universiteti",
+    "üniversitesi",
+    "институт",
+    "institute",
+    "академия",
+    "academy",
+    "колледж",
+    "college",
+    "училище",
+    "школа",
+    "school",
+    "лицей",
+];
+
+/// The words of a line that are the institution's name: the line less debris at its ends
+/// (single letters and marks the frame leaves).
+fn trimmed<'a>(words: &[&'a Word]) -> Vec<&'a Word> {
+    let keep = |w: &&Word| folded(&w.text).chars().count() >= 2;
+    let start = words.iter().position(keep).unwrap_or(words.len());
+    let end = words.iter().rposition(keep).map_or(start, |e| e + 1);
+    words[start..end.max(start)].to_vec()
+}
+
+fn institution(lines: &[Line]) -> Option<Field> {
+    let labels = [
+        "institution",
+        "учебное заведение",
+        "высшее учебное заведение",
+        "name of institution",
+        "оқу орны",
+    ];
+    if let Some((i, words)) = labelled(lines, &labels) {
+        let words = trimmed(&words);
+        if !words.is_empty() {
+            return Some(field(
+                lines[i].page,
+                join(&words).trim_matches([',', '.']).to_string(),
+                &words,
+            ));
+        }
+    }
+    lines.iter().find_map(|line| {
+        let text = line.text().to_lowercase();
+        let names = INSTITUTION_WORDS.iter().any(|k| text.contains(k));
+        let sentence = ["окончил", "поступил", "курс", "graduated", "названного"]
+            .iter()
+            .any(|k| text.contains(k));
+        if !names || sentence {
+            return None;
+        }
+        let words = trimmed(&line.words);
+        (!words.is_empty()).then(|| {
+            field(
+                line.page,
+                join(&words).trim_matches([',', '.']).to_string(),
+                &words,
+            )
+        })
+    })
+}
+
+/// A classifier code at the head of a specialty: `09.03.04`, `050703`, `6B06102`.
+fn specialty_code(word: &str) -> Option<String> {
+    let w = digits_of(word.trim_end_matches([',', ':']));
+    let digits = w.chars().filter(char::is_ascii_digit).count();
+    (digits >= 5 && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')).then_some(w)
+}
+
+/// The specialty and its code, and the qualification.
+fn specialty_and_qualification(lines: &[Line], reading: &mut Reading) {
+    let spec_labels = [
+        "по специальности",
+        "по направлению подготовки",
+        "направление подготовки",
+        "специальность",
+        "specialty",
+        "speciality",
+        "major",
+        "field of study",
+        "мамандығы",
+    ];
+    let qual_labels = [
+        "присвоена квалификация",
+        "квалификация",
+        "qualification",
+        "has been awarded the degree of",
+        "awarded the degree of",
+        "degree of",
+        "присуждена степень",
+        "біліктілігі",
+    ];
+    if let Some((i, words)) = labelled(lines, &spec_labels) {
+        let mut words = trimmed(&words);
+        if let Some(code) = words.first().and_then(|w| specialty_code(&w.text)) {
+            reading.fields.insert(
+                "specialty_code".into(),
+                field(lines[i].page, code, &words[..1]),
+            );
+            words.remove(0);
+        }
+        if !words.is_empty() {
+            reading.fields.insert(
+                "specialty".into(),
+                field(lines[i].page, join(&words), &words),
+            );
+        }
+    }
+    if let Some((i, words)) = labelled(lines, &qual_labels) {
+        let mut words = trimmed(&words);
+        // "Bachelor of Science in Physics" on one line, or "in Physics" on the next: the
+        // specialty follows "in" when no label named it.
+        let split = words.iter().position(|w| skeleton(&w.text) == "im");
+        let mut specialty: Vec<&Word> = Vec::new();
+        if let Some(k) = split {
+            specialty = words.split_off(k)[1..].to_vec();
+        } else if let Some(next) = lines.get(i + 1)
+            && next
+                .words
+                .first()
+                .is_some_and(|w| skeleton(&w.text) == "im")
+        {
+            specialty = trimmed(&next.words[1..]);
+        }
+        if !words.is_empty() {
+            reading.fields.insert(
+                "qualification".into(),
+                field(lines[i].page, join(&words), &words),
+            );
+        }
+        if !specialty.is_empty() && !reading.fields.contains_key("specialty") {
+            reading.fields.insert(
+                "specialty".into(),
+                field(lines[i].page, join(&specialty), &specialty),
+            );
+        }
+    }
+}
+
+/// The years (or dates) of study: "Period of study: 2016 - 2020", "in 2016 – 2020",
+/// «в 2016 году поступил(а) … в 2020 году окончил(а)».
+fn study_period(lines: &[Line], reading: &mut Reading) {
+    let labels = [
+        "period of study",
+        "период обучения",
+        "programme of study in",
+        "programme of study",
+        "годы обучения",
+        "оқу кезеңі",
+        "studied from",
+    ];
+    for line in lines {
+        let Some(end) = label_end(&line.words, &labels) else {
+            continue;
+        };
+        let rest = &line.words[end..];
+        let years: Vec<(i32, &Word)> = rest
+            .iter()
+            .filter_map(|w| year(&w.text).map(|y| (y, *w)))
+            .collect();
+        if let [(a, wa), (b, wb), ..] = years.as_slice()
+            && a < b
+        {
+            let (a, b) = (a.to_string(), b.to_string());
+            reading
+                .fields
+                .insert("study_start".into(), field(line.page, a, &[wa]));
+            reading
+                .fields
+                .insert("study_end".into(), field(line.page, b, &[wb]));
+            return;
+        }
+    }
+    let found = |stem: &str, name: &str, reading: &mut Reading| {
+        for line in lines {
+            let text = line.text().to_lowercase();
+            if !text.contains(stem) {
+                continue;
+            }
+            if let Some(w) = line.words.iter().find(|w| year(&w.text).is_some()) {
+                let y = year(&w.text).expect("found above").to_string();
+                reading
+                    .fields
+                    .insert(name.into(), field(line.page, y, &[w]));
+                return;
+            }
+        }
+    };
+    found("поступил", "study_start", reading);
+    found("окончил", "study_end", reading);
+}
+
+/// Cyrillic letters that look like Latin ones, back to Latin.
+fn latin_lookalikes(c: char) -> char {
+    match c {
+        'А' => 'A',
+        'В' => 'B',
+        'С' => 'C',
+        'Е' => 'E',
+        'Н' => 'H',
+        'К' => 'K',
+        'М' => 'M',
+        'О' => 'O',
+        'Р' => 'P',
+        'Т' => 'T',
+        'Х' => 'X',
+        c => c,
+    }
+}
+
+/// Latin letters that look like Cyrillic ones, as the engine mixes them up in a series.
+fn cyrillic_lookalikes(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'A' => 'А',
+            'B' => 'В',
+            'C' => 'С',
+            'E' => 'Е',
+            'H' => 'Н',
+            'K' => 'К',
+            'M' => 'М',
+            'O' => 'О',
+            'P' => 'Р',
+            'T' => 'Т',
+            'X' => 'Х',
+            c => c,
+        })
+        .collect()
+}
+
+const REGISTRATION: [&str; 7] = [
+    "registration no",
+    "registration number",
+    "регистрационный номер",
+    "рег. №",
+    "рег №",
+    "тіркеу нөмірі",
+    "регистрационный №",
+];
+
+fn registration_number(lines: &[Line]) -> Option<Field> {
+    let (i, words) = labelled(lines, &REGISTRATION)?;
+    let w = words.iter().find(|w| number_word(&w.text).is_some())?;
+    Some(field(
+        lines[i].page,
+        number_word(&w.text).expect("found above"),
+        &[w],
+    ))
+}
+
+fn series_and_number(lines: &[Line], cyrillic: bool, reading: &mut Reading) {
+    let number_labels = ["№", "no", "no.", "number", "номер", "nº", "n°", "ne"];
+    let is_registration = |l: &Line| label_end(&l.words, &REGISTRATION).is_some();
+    let series_labels = ["series", "серия", "сериясы"];
+    let put_number = |page: usize, w: &Word, reading: &mut Reading| {
+        if let Some(n) = number_word(&w.text) {
+            reading.fields.insert("number".into(), field(page, n, &[w]));
+        }
+    };
+    for line in lines.iter().filter(|l| !is_registration(l)) {
+        let Some(end) = label_end(&line.words, &series_labels) else {
+            continue;
+        };
+        let rest: Vec<&Word> = line.words[end..]
+            .iter()
+            .copied()
+            .skip_while(|w| folded(&w.text).is_empty())
+            .collect();
+        // The series: the first word, letters (one to three) or digits.
+        if let Some(s) = rest.first() {
+            let t = s.text.trim_matches([':', ',', '.']);
+            let letters = !t.is_empty()
+                && t.chars().count() <= 3
+                && t.chars().all(|c| c.is_alphabetic() && c.is_uppercase());
+            let value = if letters {
+                Some(if cyrillic {
+                    cyrillic_lookalikes(t)
+                } else {
+                    t.to_string()
+                })
+            } else {
+                number_word(t)
+            };
+            if let Some(v) = value {
+                reading
+                    .fields
+                    .insert("series".into(), field(line.page, v, &rest[..1]));
+            }
+        }
+        // The number: the last long run of digits on the line.
+        if let Some(w) = rest[1.min(rest.len())..]
+            .iter()
+            .rev()
+            .find(|w| number_word(&w.text).is_some_and(|n| n.len() >= 5))
+        {
+            put_number(line.page, w, reading);
+        }
+        return;
+    }
+    // A Russian diploma: the series and the number alone on a line, six and seven digits.
+    for line in lines {
+        if let [a, b] = line.words.as_slice()
+            && let (Some(s), Some(n)) = (number_word(&a.text), number_word(&b.text))
+            && s.len() == 6
+            && n.len() == 7
+        {
+            reading
+                .fields
+                .insert("series".into(), field(line.page, s, &[a]));
+            put_number(line.page, b, reading);
+            return;
+        }
+    }
+    // A series of letters, the number sign (however it was read) and the number, alone on
+    // a line: «ДА № 7633017».
+    for line in lines.iter().filter(|l| !is_registration(l)) {
+        let words = &line.words;
+        if (2..=3).contains(&words.len())
+            && let (Some(first), Some(last)) = (words.first(), words.last())
+            && let Some(n) = number_word(&last.text).filter(|n| n.len() >= 5)
+        {
+            let t = first.text.as_str();
+            if (1..=3).contains(&t.chars().count())
+                && t.chars().all(|c| c.is_alphabetic() && c.is_uppercase())
+            {
+                let series = if cyrillic {
+                    cyrillic_lookalikes(t)
+                } else {
+                    t.to_string()
+                };
+                reading
+                    .fields
+                    .insert("series".into(), field(line.page, series, &[first]));
+                reading
+                    .fields
+                    .insert("number".into(), field(line.page, n, &[last]));
+                return;
+            }
+        }
+    }
+    // A number after "No" / "№" on a line that is not the registration.
+    for line in lines.iter().filter(|l| !is_registration(l)) {
+        let Some(end) = label_end(&line.words, &number_labels) else {
+            continue;
+        };
+        if let Some(w) = line.words[end..]
+            .iter()
+            .find(|w| number_word(&w.text).is_some_and(|n| n.len() >= 5))
+        {
+            put_number(line.page, w, reading);
+            return;
+        }
+    }
+}
+
+fn signed_by(lines: &[Line]) -> Option<Field> {
+    let labels = [
+        "ректор",
+        "rector",
+        "директор",
+        "director",
+        "декан",
+        "dean",
+        "председатель",
+        "chairman",
+        "president",
+    ];
+    for line in lines {
+        let Some(end) = label_end(&line.words, &labels) else {
+            continue;
+        };
+        let rest: Vec<&Word> = line.words[end..]
+            .iter()
+            .copied()
+            .skip_while(|w| folded(&w.text).is_empty())
+            .collect();
+        // The initials are written in the surname's script: its first name word tells.
+        let cyrillic = rest
+            .iter()
+            .find(|w| name_word(&w.text))
+            .is_some_and(|w| w.text.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)));
+        let mut parts: Vec<String> = Vec::new();
+        let mut words: Vec<&Word> = Vec::new();
+        for w in rest {
+            let t = w.text.trim_end_matches([',', ';']);
+            if let Some(i) = initial(t, cyrillic) {
+                parts.push(i);
+                words.push(w);
+            } else if name_word(t) {
+                parts.push(t.to_string());
+                words.push(w);
+                // Initials then the surname ("И. П. Смирнов"): the surname ends it.
+                if parts.len() > 1 {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+        if parts.len() >= 2 {
+            return Some(field(line.page, parts.join(" "), &words));
+        }
+    }
+    None
+}
+
+/// Reads the main fields of a diploma or attestat into `reading`.
+pub fn read(pages: &[PageText], reading: &mut Reading) {
+    let lines = page_lines(pages);
+    let letters: Vec<char> = lines
+        .iter()
+        .flat_map(|l| l.words.iter().flat_map(|w| w.text.chars()))
+        .filter(|c| c.is_alphabetic())
+        .collect();
+    let cyr = letters
+        .iter()
+        .filter(|c| ('\u{400}'..='\u{4ff}').contains(*c))
+        .count();
+    let cyrillic = cyr * 2 > letters.len()
+        || matches!(
+            reading.country.as_deref(),
+            Some("RU" | "KG" | "TJ" | "BY" | "KZ" | "UZ")
+        );
+    let put = |name: &str, f: Option<Field>, reading: &mut Reading| {
+        if let Some(f) = f {
+            reading.fields.insert(name.into(), f);
+        }
+    };
+    put("holder_name", holder_name(&lines), reading);
+    put(
+        "birth_date",
+        labelled_date(
+            &lines,
+            &[
+                "date of birth",
+                "дата рождения",
+                "born on",
+                "born",
+                "туған күні",
+                "родился",
+                "родилась",
+            ],
+        ),
+        reading,
+    );
+    put(
+        "issue_date",
+        labelled_date(
+            &lines,
+            &[
+                "date of issue",
+                "дата выдачи",
+                "issued on",
+                "берілген күні",
+                "берілген уақыты",
+            ],
+        ),
+        reading,
+    );
+    put("institution", institution(&lines), reading);
+    put("registration_number", registration_number(&lines), reading);
+    put("signed_by", signed_by(&lines), reading);
+    specialty_and_qualification(&lines, reading);
+    study_period(&lines, reading);
+    series_and_number(&lines, cyrillic, reading);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::extract::{read as read_all, tests::page};
+
+    fn fields(lines: &[&str]) -> std::collections::BTreeMap<String, String> {
+        read_all(&[page(lines)], &[])
+            .fields
+            .into_iter()
+            .map(|(k, f)| (k, f.value))
+            .collect()
+    }
+
+    #[test]
+    fn a_post_soviet_diploma_gives_its_name_over_two_lines_and_its_years_from_the_sentence() {
+        let f = fields(&[
+            "| КЫРГЫЗСКАЯ РЕСПУБЛИКА",
+            "Ошский государственный университет",
+            "ДИПЛОМ",
+            "ВД Мг 0123456",
+            "Настояший диплом выдан",
+            "| Абдуллаева",
+            "Айгерим Нурлановна",
+            "в том, что он(а) в 2016 году поступил(а) в",
+            "Ошский государственный университет",
+            "и в 2020 году окончил(а) полный курс названного университета",
+            "по специальности",
+            "Юриспруденция",
+            "ДОКУМЕНТ ОБ ОБРАЗОВАНИИ И О КВАЛИФИКАЦИИ",
+            "присвоена квалификация",
+            "юрист 7",
+            "Регистрационный номер 45-1234",
+            "Дата выдачи 25 июня 2020 года",
+            "Ректор 6. Т. Рахимов (С) |",
+        ]);
+        assert_eq!(f["holder_name"], "Абдуллаева Айгерим Нурлановна");
+        assert_eq!(f["institution"], "Ошский государственный университет");
+        assert_eq!(f["series"], "ВД");
+        assert_eq!(f["number"], "0123456");
+        assert_eq!(f["study_start"], "2016");
+        assert_eq!(f["study_end"], "2020");
+        assert_eq!(f["specialty"], "Юриспруденция");
+        assert_eq!(f["qualification"], "юрист");
+        assert_eq!(f["registration_number"], "45-1234");
+        assert_eq!(f["issue_date"], "2020-06-25");
+        assert_eq!(f["signed_by"], "Б. Т. Рахимов");
+        assert!(!f.contains_key("birth_date"));
+    }
+
+    #[test]
+    fn an_english_diploma_gives_its_month_first_date_and_the_specialty_after_in() {
+        let f = fields(&[
+            "і KYRGYZ NATIONAL UNIVERSITY",
+            "Kyrgyz Republic",
+            "DIPLOMA",
+            "Series BД No 4312937",
+            "This is to certify that",
+            "і Zarina Zhumabekova |",
+            "born оп 5 July 2000",
+            "having completed the programme of study іп 2018 - 2022",
+            "has been awarded the degree of",
+            "Bachelor of Science 7",
+            "іп Physics",
+            "Registration Мо: 21492",
+            "Date of issue: June 22, 2022",
+            "Rector 5. Petrov",
+        ]);
+        assert_eq!(f["holder_name"], "Zarina Zhumabekova");
+        assert_eq!(f["birth_date"], "2000-07-05");
+        assert_eq!(f["institution"], "KYRGYZ NATIONAL UNIVERSITY");
+        // A Kyrgyz series is Cyrillic: the Latin B the engine read is the Cyrillic В.
+        assert_eq!(f["series"], "ВД");
+        assert_eq!(f["number"], "4312937");
+        assert_eq!(f["study_start"], "2018");
+        assert_eq!(f["study_end"], "2022");
+        assert_eq!(f["qualification"], "Bachelor of Science");
+        assert_eq!(f["specialty"], "Physics");
+        assert_eq!(f["registration_number"], "21492");
+        assert_eq!(f["issue_date"], "2022-06-22");
+        assert_eq!(f["signed_by"], "S. Petrov");
+    }
+
+    #[test]
+    fn a_russian_diploma_gives_its_unlabelled_series_and_number_and_its_specialty_code() {
+        let f = fields(&[
+            "РОССИЙСКАЯ ФЕДЕРАЦИЯ",
+            "Казанский федеральный университет",
+            "ДИПЛОМ",
+            "БАКАЛАВРА",
+            "107718 0123456",
+            "Настоящий диплом свидетельствует о том, что",
+            "Иванов",
+            "Алексей Сергеевич",
+            "освоил(а) программу бакалавриата",
+            "по направлению подготовки",
+            "09.03.04 Программная инженерия",
+            "Регистрационный номер 1234567",
+            "Дата выдачи 01.07.2020",
+        ]);
+        assert_eq!(f["series"], "107718");
+        assert_eq!(f["number"], "0123456");
+        assert_eq!(f["specialty_code"], "09.03.04");
+        assert_eq!(f["specialty"], "Программная инженерия");
+        assert_eq!(f["holder_name"], "Иванов Алексей Сергеевич");
+        assert_eq!(f["registration_number"], "1234567");
+        assert!(!f.contains_key("qualification"));
+        assert!(!f.contains_key("study_start"));
+    }
+
+    #[test]
+    fn a_bilingual_form_reads_each_value_after_its_second_label() {
+        let f = fields(&[
+            "РЕСПУБЛИКА ТАДЖИКИСТАН / Republic of Tajikistan",
+            "ДИПЛОМ / DIPLOMA",
+            "Серия / Series: АМ Ж / №: 0766342",
+            "Фамилия, имя, отчество / Full name: Ахмедова Гульнара Рустамовна",
+            "Дата рождения / Date of birth: 20.05.2000",
+            "Учебное заведение / Institution:",
+            "І Таджикский национальный университет",
+            "Период обучения / Period of study: 2018 - 2022 г.",
+            "Специальность / Specialty: 09.03.04 Программная инженерия",
+            "Квалификация / Qualification: бакалавр |",
+            "Регистрационный номер / Registration Мо: 2686",
+            "Дата выдачи / Date of issue: 23.07.2022",
+            "Ректор / Rector: Е. С. Ковалева КӨ)",
+        ]);
+        assert_eq!(f["series"], "АМ");
+        assert_eq!(f["number"], "0766342");
+        assert_eq!(f["holder_name"], "Ахмедова Гульнара Рустамовна");
+        assert_eq!(f["birth_date"], "2000-05-20");
+        assert_eq!(f["institution"], "Таджикский национальный университет");
+        assert_eq!(f["study_start"], "2018");
+        assert_eq!(f["study_end"], "2022");
+        assert_eq!(f["specialty_code"], "09.03.04");
+        assert_eq!(f["qualification"], "бакалавр");
+        assert_eq!(f["registration_number"], "2686");
+        assert_eq!(f["issue_date"], "2022-07-23");
+        assert_eq!(f["signed_by"], "Е. С. Ковалева");
+    }
+}

@@ -1,0 +1,612 @@
+//! Synthetic foreign diplomas with their ground truth, in three layouts that share no
+//! template, so that extraction is measured on what documents have in common (their labels,
+//! their number and date formats) rather than on where one layout puts a field:
+//!
+//! - **post-Soviet**: Russian text, centred, the holder's name over two lines, the study years
+//!   inside the sentence («в 2016 году поступил(а) … в 2020 году окончил(а)»), as Kyrgyz,
+//!   Tajik, Uzbek and Belarusian diplomas print them;
+//! - **Russian Federation**: the series and number without labels under the title, the
+//!   specialty code of the Russian classifier before its name, no study years;
+//! - **English**: "This is to certify that", a Latin-script name, a birth date and a
+//!   month-first issue date, as Turkish and international versions print them;
+//! - **bilingual form**: "Russian / English: value" rows, one field per row.
+//!
+//! A third of the samples are phone photos of the printed page (perspective, uneven light,
+//! a desk around the page), the rest scans of varied strength.
+
+use super::{FONTS, Mix, Sample, SynthError, condition, font, phone_photo, scan, seal, signature};
+use ab_glyph::{FontVec, PxScale};
+use image::{Rgb, RgbImage};
+use imageproc::drawing::{draw_hollow_rect_mut, draw_text_mut, text_size};
+use imageproc::rect::Rect;
+use serde_json::{Map, Value, json};
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Layout {
+    PostSoviet,
+    Russian,
+    English,
+    Form,
+}
+
+/// (ISO code, name in Russian, name in English, series letters, institutions (ru, en)).
+type Country = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
+const COUNTRIES: [Country; 6] = [
+    (
+        "RU",
+        "РОССИЙСКАЯ ФЕДЕРАЦИЯ",
+        "Russian Federation",
+        &[],
+        &[
+            (
+                "Новосибирский государственный университет",
+                "Novosibirsk State University",
+            ),
+            (
+                "Казанский федеральный университет",
+                "Kazan Federal University",
+            ),
+            (
+                "Томский политехнический университет",
+                "Tomsk Polytechnic University",
+            ),
+        ],
+    ),
+    (
+        "KG",
+        "КЫРГЫЗСКАЯ РЕСПУБЛИКА",
+        "Kyrgyz Republic",
+        &["ВД", "ВМ", "АБ"],
+        &[
+            (
+                "Кыргызский национальный университет",
+                "Kyrgyz National University",
+            ),
+            ("Ошский государственный университет", "Osh State University"),
+        ],
+    ),
+    (
+        "UZ",
+        "РЕСПУБЛИКА УЗБЕКИСТАН",
+        "Republic of Uzbekistan",
+        &["В", "К"],
+        &[
+            (
+                "Национальный университет Узбекистана",
+                "National University of Uzbekistan",
+            ),
+            (
+                "Самаркандский государственный университет",
+                "Samarkand State University",
+            ),
+        ],
+    ),
+    (
+        "TJ",
+        "РЕСПУБЛИКА ТАДЖИКИСТАН",
+        "Republic of Tajikistan",
+        &["ДА", "АМ"],
+        &[(
+            "Таджикский национальный университет",
+            "Tajik National University",
+        )],
+    ),
+    (
+        "BY",
+        "РЕСПУБЛИКА БЕЛАРУСЬ",
+        "Republic of Belarus",
+        &["ВБ", "МА"],
+        &[
+            (
+                "Белорусский государственный университет",
+                "Belarusian State University",
+            ),
+            (
+                "Гомельский государственный университет",
+                "Gomel State University",
+            ),
+        ],
+    ),
+    (
+        "TR",
+        "ТУРЕЦКАЯ РЕСПУБЛИКА",
+        "Republic of Turkey",
+        &[],
+        &[
+            ("Анкарский университет", "Ankara University"),
+            ("Университет Хаджеттепе", "Hacettepe University"),
+        ],
+    ),
+];
+
+/// (Russian classifier code, name in Russian, name in English, qualification in Russian and
+/// English, the closest code of Kazakhstan's classifier).
+type Specialty = (
+    &'static str,
+    &'static str,
+    &'static str,
+    (&'static str, &'static str),
+    &'static str,
+);
+
+const SPECIALTIES: [Specialty; 10] = [
+    (
+        "09.03.04",
+        "Программная инженерия",
+        "Software Engineering",
+        ("бакалавр", "Bachelor of Science"),
+        "6B06102",
+    ),
+    (
+        "38.03.01",
+        "Экономика",
+        "Economics",
+        ("экономист", "Bachelor of Economics"),
+        "6B04101",
+    ),
+    (
+        "40.03.01",
+        "Юриспруденция",
+        "Law",
+        ("юрист", "Bachelor of Laws"),
+        "6B04201",
+    ),
+    (
+        "38.03.02",
+        "Менеджмент",
+        "Management",
+        ("менеджер", "Bachelor of Business Administration"),
+        "6B04102",
+    ),
+    (
+        "01.03.01",
+        "Математика",
+        "Mathematics",
+        ("математик", "Bachelor of Science"),
+        "6B05401",
+    ),
+    (
+        "03.03.02",
+        "Физика",
+        "Physics",
+        ("физик", "Bachelor of Science"),
+        "6B05402",
+    ),
+    (
+        "21.03.01",
+        "Нефтегазовое дело",
+        "Petroleum Engineering",
+        ("инженер", "Bachelor of Engineering"),
+        "6B07201",
+    ),
+    (
+        "08.03.01",
+        "Строительство",
+        "Civil Engineering",
+        ("инженер-строитель", "Bachelor of Engineering"),
+        "6B07302",
+    ),
+    (
+        "37.03.01",
+        "Психология",
+        "Psychology",
+        ("психолог", "Bachelor of Arts"),
+        "6B03101",
+    ),
+    (
+        "06.03.01",
+        "Биология",
+        "Biology",
+        ("биолог", "Bachelor of Science"),
+        "6B05101",
+    ),
+];
+
+/// Surnames (Cyrillic, Latin) in their masculine form; the feminine adds «а» / "a".
+const SURNAMES: [(&str, &str); 10] = [
+    ("Иванов", "Ivanov"),
+    ("Петров", "Petrov"),
+    ("Абдуллаев", "Abdullaev"),
+    ("Токтогулов", "Toktogulov"),
+    ("Назаров", "Nazarov"),
+    ("Юсупов", "Yusupov"),
+    ("Каримов", "Karimov"),
+    ("Жумабеков", "Zhumabekov"),
+    ("Ахмедов", "Akhmedov"),
+    ("Смирнов", "Smirnov"),
+];
+const MEN: [(&str, &str, &str); 6] = [
+    ("Алексей", "Aleksei", "Алексеевич"),
+    ("Бахтиёр", "Bakhtiyor", "Бахтиёрович"),
+    ("Рустам", "Rustam", "Рустамович"),
+    ("Сергей", "Sergei", "Сергеевич"),
+    ("Тимур", "Timur", "Тимурович"),
+    ("Нурлан", "Nurlan", "Нурланович"),
+];
+const WOMEN: [(&str, &str, &str); 6] = [
+    ("Мария", "Mariya", "Алексеевна"),
+    ("Гульнара", "Gulnara", "Рустамовна"),
+    ("Айгерим", "Aigerim", "Нурлановна"),
+    ("Дилноза", "Dilnoza", "Бахтиёровна"),
+    ("Елена", "Elena", "Сергеевна"),
+    ("Зарина", "Zarina", "Тимуровна"),
+];
+const TURKISH: [(&str, &str); 6] = [
+    ("Mehmet", "Demir"),
+    ("Emre", "Kaya"),
+    ("Elif", "Aydin"),
+    ("Zeynep", "Sahin"),
+    ("Burak", "Ozturk"),
+    ("Selin", "Arslan"),
+];
+const SIGNERS: [&str; 5] = [
+    "И. П. Смирнов",
+    "А. К. Жумабаев",
+    "Н. В. Орлова",
+    "Б. Т. Рахимов",
+    "Е. С. Ковалева",
+];
+const SIGNERS_LATIN: [&str; 4] = ["A. Yildiz", "M. Celik", "S. Petrov", "K. Aliev"];
+
+const MONTHS_RU: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A line of the document: its text, its size relative to the body's and whether it is
+/// centred.
+struct Line {
+    text: String,
+    size: f32,
+    centred: bool,
+    bold: bool,
+}
+
+fn body(text: impl Into<String>) -> Line {
+    Line {
+        text: text.into(),
+        size: 1.0,
+        centred: true,
+        bold: false,
+    }
+}
+
+fn left(text: impl Into<String>) -> Line {
+    Line {
+        centred: false,
+        ..body(text)
+    }
+}
+
+fn title(text: impl Into<String>, size: f32) -> Line {
+    Line {
+        size,
+        bold: true,
+        ..body(text)
+    }
+}
+
+/// The `seed`-th foreign diploma: a scan at 200 dpi, or a phone photo of the printed page.
+pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
+    let mut rng = Mix(seed.wrapping_mul(0x9E6C_63D0_676A_9A99) ^ 0xD1F1);
+    let regular = font(FONTS[(rng.next() % 3) as usize])?;
+    let bold = font(FONTS[3])?;
+    let country = *rng.pick(&COUNTRIES);
+    let (code, country_ru, country_en, series_letters, institutions) = country;
+    let layout = match code {
+        "TR" => Layout::English,
+        "RU" => *rng.pick(&[Layout::Russian, Layout::Form]),
+        _ => *rng.pick(&[Layout::PostSoviet, Layout::Form, Layout::English]),
+    };
+    let (inst_ru, inst_en) = *rng.pick(institutions);
+    let specialty = *rng.pick(&SPECIALTIES);
+    let (spec_code, spec_ru, spec_en, (qual_ru, qual_en), kz_code) = specialty;
+    let woman = rng.unit() < 0.5;
+    let (surname_ru, surname_en) = *rng.pick(&SURNAMES);
+    let (given_ru, given_en, patronymic) = *rng.pick(if woman { &WOMEN } else { &MEN });
+    let (surname_ru, surname_en) = if woman {
+        (format!("{surname_ru}а"), format!("{surname_en}a"))
+    } else {
+        (surname_ru.to_string(), surname_en.to_string())
+    };
+    let birth_year = 1994 + (rng.next() % 9) as i32;
+    let date = |y: i32, m: u8, d: u8| {
+        time::Date::from_calendar_date(y, time::Month::try_from(m).expect("1..=12"), d)
+            .expect("a real date")
+    };
+    let birth = date(
+        birth_year,
+        1 + (rng.next() % 12) as u8,
+        1 + (rng.next() % 28) as u8,
+    );
+    let start = birth_year + 17 + (rng.next() % 2) as i32;
+    let end = start + 4;
+    let issue = date(end, 6 + (rng.next() % 2) as u8, 1 + (rng.next() % 28) as u8);
+    let serial = |rng: &mut Mix, digits: u32| {
+        format!(
+            "{:0width$}",
+            rng.next() % 10u64.pow(digits),
+            width = digits as usize
+        )
+    };
+    let (series, number) = match code {
+        "RU" => (
+            Some(format!("1{}", serial(&mut rng, 5))),
+            serial(&mut rng, 7),
+        ),
+        "TR" => (None, format!("{end}/{}", serial(&mut rng, 5))),
+        _ => (
+            Some(rng.pick(series_letters).to_string()),
+            serial(&mut rng, 7),
+        ),
+    };
+    let registration = match rng.next() % 3 {
+        0 => serial(&mut rng, 4),
+        1 => format!("{}-{}", 10 + rng.next() % 90, serial(&mut rng, 4)),
+        _ => format!("{}{}", serial(&mut rng, 5), ""),
+    };
+    let signer_ru = *rng.pick(&SIGNERS);
+    let signer_en = *rng.pick(&SIGNERS_LATIN);
+    let day_month_ru = |d: time::Date| {
+        format!(
+            "{} {} {} года",
+            d.day(),
+            MONTHS_RU[d.month() as usize - 1],
+            d.year()
+        )
+    };
+    let numeric = |d: time::Date| format!("{:02}.{:02}.{}", d.day(), d.month() as u8, d.year());
+
+    let mut truth = Map::new();
+    let mut put = |k: &str, v: String| {
+        truth.insert(k.to_string(), Value::String(v));
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    match layout {
+        Layout::PostSoviet | Layout::Russian => {
+            let series = series.clone().expect("Cyrillic layouts have a series");
+            lines.push(title(country_ru, 1.1));
+            lines.push(body(inst_ru));
+            lines.push(title("ДИПЛОМ", 2.2));
+            if layout == Layout::Russian {
+                lines.push(title("БАКАЛАВРА", 1.3));
+                lines.push(title(format!("{series} {number}"), 1.3));
+                lines.push(body("ДОКУМЕНТ ОБ ОБРАЗОВАНИИ И О КВАЛИФИКАЦИИ"));
+                lines.push(body("Настоящий диплом свидетельствует о том, что"));
+            } else {
+                lines.push(title(format!("{series} № {number}"), 1.3));
+                lines.push(body("Настоящий диплом выдан"));
+            }
+            lines.push(title(surname_ru.clone(), 1.3));
+            lines.push(title(format!("{given_ru} {patronymic}"), 1.3));
+            if layout == Layout::Russian {
+                lines.push(body("освоил(а) программу бакалавриата"));
+                lines.push(body("по направлению подготовки"));
+                lines.push(body(format!("{spec_code} {spec_ru}")));
+                lines.push(body(
+                    "и успешно прошел(ла) государственную итоговую аттестацию",
+                ));
+                put("specialty_code", spec_code.into());
+            } else {
+                lines.push(body(format!(
+                    "в том, что он(а) в {start} году поступил(а) в"
+                )));
+                lines.push(body(inst_ru));
+                lines.push(body(format!(
+                    "и в {end} году окончил(а) полный курс названного университета"
+                )));
+                lines.push(body("по специальности"));
+                lines.push(body(spec_ru));
+                put("study_start", start.to_string());
+                put("study_end", end.to_string());
+            }
+            lines.push(body("Решением Государственной аттестационной комиссии"));
+            lines.push(body("присвоена квалификация"));
+            lines.push(title(qual_ru, 1.2));
+            lines.push(left(format!("Регистрационный номер {registration}")));
+            let issued = if rng.unit() < 0.5 {
+                day_month_ru(issue)
+            } else {
+                numeric(issue)
+            };
+            lines.push(left(format!("Дата выдачи {issued}")));
+            lines.push(left(format!("Ректор {signer_ru}")));
+            put(
+                "holder_name",
+                format!("{surname_ru} {given_ru} {patronymic}"),
+            );
+            put("institution", inst_ru.into());
+            put("specialty", spec_ru.into());
+            put("qualification", qual_ru.into());
+            put("series", series);
+            put("signed_by", signer_ru.into());
+        }
+        Layout::English => {
+            let (given, surname) = if code == "TR" {
+                let (g, s) = *rng.pick(&TURKISH);
+                (g.to_string(), s.to_string())
+            } else {
+                (given_en.to_string(), surname_en.clone())
+            };
+            let name = if rng.unit() < 0.5 {
+                format!("{given} {surname}")
+            } else {
+                format!("{} {given}", surname.to_uppercase())
+            };
+            lines.push(title(inst_en.to_uppercase(), 1.2));
+            lines.push(body(country_en));
+            lines.push(title("DIPLOMA", 2.2));
+            match &series {
+                Some(s) => lines.push(body(format!("Series {s} No {number}"))),
+                None => lines.push(body(format!("Diploma No {number}"))),
+            }
+            lines.push(body("This is to certify that"));
+            lines.push(title(name.clone(), 1.3));
+            lines.push(body(format!(
+                "born on {} {} {}",
+                birth.day(),
+                MONTHS_EN[birth.month() as usize - 1],
+                birth.year()
+            )));
+            lines.push(body(format!(
+                "having completed the programme of study in {start} - {end}"
+            )));
+            lines.push(body("has been awarded the degree of"));
+            lines.push(title(qual_en, 1.2));
+            lines.push(body(format!("in {spec_en}")));
+            lines.push(left(format!("Registration No {registration}")));
+            lines.push(left(format!(
+                "Date of issue: {} {}, {}",
+                MONTHS_EN[issue.month() as usize - 1],
+                issue.day(),
+                issue.year()
+            )));
+            lines.push(left(format!("Rector {signer_en}")));
+            put("holder_name", name);
+            put("birth_date", birth.to_string());
+            put("institution", inst_en.to_uppercase());
+            put("specialty", spec_en.into());
+            put("qualification", qual_en.into());
+            put("study_start", start.to_string());
+            put("study_end", end.to_string());
+            if let Some(s) = &series {
+                put("series", s.clone());
+            }
+            put("signed_by", signer_en.into());
+        }
+        Layout::Form => {
+            let series = series.clone().expect("form-layout countries have a series");
+            let name = format!("{surname_ru} {given_ru} {patronymic}");
+            lines.push(title(format!("{country_ru} / {country_en}"), 1.0));
+            lines.push(title("ДИПЛОМ / DIPLOMA", 1.8));
+            lines.push(left(format!("Серия / Series: {series}   № / No: {number}")));
+            lines.push(left(format!("Фамилия, имя, отчество / Full name: {name}")));
+            lines.push(left(format!(
+                "Дата рождения / Date of birth: {}",
+                numeric(birth)
+            )));
+            lines.push(left("Учебное заведение / Institution:"));
+            lines.push(left(inst_ru));
+            lines.push(left(format!(
+                "Период обучения / Period of study: {start} - {end}"
+            )));
+            lines.push(left(format!(
+                "Специальность / Specialty: {spec_code} {spec_ru}"
+            )));
+            lines.push(left(format!("Квалификация / Qualification: {qual_ru}")));
+            lines.push(left(format!(
+                "Регистрационный номер / Registration No: {registration}"
+            )));
+            lines.push(left(format!(
+                "Дата выдачи / Date of issue: {}",
+                numeric(issue)
+            )));
+            lines.push(left(format!("Ректор / Rector: {signer_ru}")));
+            put("holder_name", name);
+            put("birth_date", birth.to_string());
+            put("institution", inst_ru.into());
+            put("specialty", spec_ru.into());
+            put("specialty_code", spec_code.into());
+            put("qualification", qual_ru.into());
+            put("study_start", start.to_string());
+            put("study_end", end.to_string());
+            put("series", series);
+            put("signed_by", signer_ru.into());
+        }
+    }
+    put("number", number.clone());
+    put("registration_number", registration.clone());
+    put("issue_date", issue.to_string());
+
+    let paper = 240 + (rng.next() % 12) as u8;
+    let mut img = RgbImage::from_pixel(1654, 2339, Rgb([paper, paper, paper.saturating_sub(6)]));
+    let ink = Rgb([25, 25, 35]);
+    let base = rng.range(27.0, 33.0);
+    let margin = rng.range(150.0, 220.0) as i32;
+    let mut y = rng.range(200.0, 280.0) as i32;
+    let width = 1654 - 2 * margin;
+    let mut signer_row = y;
+    for line in &lines {
+        let face: &FontVec = if line.bold { &bold } else { &regular };
+        let mut scale = PxScale::from(base * line.size);
+        // A line too wide for the page is set smaller, as a typesetter would.
+        let (mut w, _) = text_size(scale, face, &line.text);
+        while w as i32 > width {
+            scale = PxScale::from(scale.x * 0.92);
+            w = text_size(scale, face, &line.text).0;
+        }
+        let x = if line.centred {
+            margin + (width - w as i32) / 2
+        } else {
+            margin
+        };
+        draw_text_mut(&mut img, ink, x, y, scale, face, &line.text);
+        if line.text.starts_with("Ректор") || line.text.starts_with("Rector") {
+            signer_row = y;
+        }
+        y += (scale.y * rng.range(1.7, 2.1)) as i32;
+    }
+    // A double frame, the signature beside the rector's name and the seal over it.
+    let frame = Rgb([110, 80, 40]);
+    for k in 0..2 {
+        let inset = 70 + k * 14;
+        draw_hollow_rect_mut(
+            &mut img,
+            Rect::at(inset, inset).of_size(1654 - 2 * inset as u32, 2339 - 2 * inset as u32),
+            frame,
+        );
+    }
+    signature(&mut img, 900.0, signer_row as f32 + 20.0, &mut rng);
+    seal(&mut img, 1200, signer_row + 40, 100, &mut rng);
+
+    let phone = rng.unit() < 1.0 / 3.0;
+    let (jpeg, distortions, condition) = if phone {
+        let (jpeg, d) = phone_photo(img, &mut rng)?;
+        (jpeg, d, "phone")
+    } else {
+        let strength = rng.unit();
+        let (jpeg, d) = scan(img, paper, strength, &mut rng)?;
+        (jpeg, d, condition(strength))
+    };
+    let truth = json!({
+        "kind": "diploma",
+        "country": code,
+        "layout": format!("{layout:?}").to_lowercase(),
+        "condition": condition,
+        "fields": truth,
+        "programme_match": kz_code,
+        "distortions": distortions,
+    });
+    Ok(Sample { jpeg, truth })
+}
