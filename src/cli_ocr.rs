@@ -65,6 +65,7 @@ pub fn ocr(
     let t = Instant::now();
     let images: Vec<&image::GrayImage> = pages.iter().map(|p| &p.image).collect();
     let reading = ocr::extract::read(&read, &images);
+    let matches = ocr::matches(&reading, application.as_ref());
     timings.insert("extract".to_string(), t.elapsed().as_secs_f64() * 1000.0);
     if json {
         let out = json!({
@@ -73,6 +74,7 @@ pub fn ocr(
             "fields": reading.fields,
             "file": {"name": received.name, "sha256": received.sha256, "format": received.format},
             "application": application,
+            "matches": matches,
             "languages": langs,
             "pages": read,
             "timings_ms": timings,
@@ -103,6 +105,30 @@ pub fn ocr(
             println!(
                 "  {name}: {} (confidence {:.2}, page {}, box {:?})",
                 f.value, f.confidence, f.page, f.bbox
+            );
+        }
+        if let Some(m) = &matches.holder_name {
+            println!(
+                "— the holder's name against the application: {} (score {:.3}{})",
+                m.verdict,
+                m.score,
+                if m.unmatched.is_empty() {
+                    String::new()
+                } else {
+                    format!(", only on one side: {}", m.unmatched.join(" "))
+                }
+            );
+        }
+        if let Some(same) = matches.birth_date {
+            println!(
+                "— the birth date against the application: {}",
+                if same { "the same" } else { "different" }
+            );
+        }
+        for p in &matches.programme {
+            println!(
+                "— classifier: {} {} / {} (score {:.3})",
+                p.code, p.name_ru, p.name_en, p.score
             );
         }
         let stages: Vec<String> = timings
@@ -233,6 +259,14 @@ pub fn eval(
         }
         if let Some(c) = truth["country"].as_str() {
             score("country", c, reading.country.as_deref());
+        }
+        if let Some(code) = truth["programme_match"].as_str() {
+            let m = ocr::matches(&reading, None);
+            score(
+                "programme",
+                code,
+                m.programme.first().map(|p| p.code.as_str()),
+            );
         }
         for (name, expected) in truth["fields"].as_object().into_iter().flatten() {
             if let Some(expected) = expected.as_str() {

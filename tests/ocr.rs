@@ -370,3 +370,35 @@ fn diplomas_in_four_layouts_give_their_holder_dates_and_numbers_even_from_phone_
         "the samples cover the four layouts: {seen:?}"
     );
 }
+
+/// A Kyrgyz diploma in English against an application in Cyrillic: the name matches by
+/// transliteration, the birth date and country agree, and the specialty maps to its entry
+/// of Kazakhstan's classifier; another person's application does not match.
+#[test]
+fn a_diploma_is_set_against_the_application_and_the_classifier() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scan = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/foreign/diploma-0007.jpg");
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(scan.with_extension("json")).unwrap()).unwrap();
+    let app = tmp.path().join("app.json");
+    let check = |name: &str, birth: &str| {
+        std::fs::write(
+            &app,
+            serde_json::to_vec(&serde_json::json!({
+                "holder_name": name, "birth_date": birth, "country": "KG", "kind": "diploma",
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        ocr_json(&scan, &["--application", &app.display().to_string()])["matches"].clone()
+    };
+    let m = check("Жумабекова Зарина", "2000-07-05");
+    assert_eq!(m["holder_name"]["verdict"], "transliteration", "{m}");
+    assert_eq!(m["birth_date"], true);
+    assert_eq!(m["country"], true);
+    assert_eq!(m["programme"][0]["code"], truth["programme_match"], "{m}");
+    assert_eq!(m["programme"][0]["name_en"], "Physics");
+    let other = check("Жумабекова Айгерим", "2000-07-06");
+    assert_eq!(other["holder_name"]["verdict"], "different", "{other}");
+    assert_eq!(other["birth_date"], false);
+}

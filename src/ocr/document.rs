@@ -55,8 +55,29 @@ fn page_lines(pages: &[PageText]) -> Vec<Line<'_>> {
             out.last_mut().expect("pushed above").words.push(w);
         }
     }
+    for line in &mut out {
+        trim_debris(&mut line.words);
+    }
     out.retain(|l| !l.words.is_empty());
     out
+}
+
+/// Drops what the frame, the seal and the paper's edge leave at a line's ends: words of one
+/// letter or digit (`7`, `т`, `2!`). A capital letter at the start stays when a number sign
+/// or a number follows it: «К № 9321762» is a series.
+fn trim_debris(words: &mut Vec<&Word>) {
+    let alnum = |w: &Word| w.text.chars().filter(|c| c.is_alphanumeric()).count();
+    while words.last().is_some_and(|w| alnum(w) <= 1 && w.text != "№") {
+        words.pop();
+    }
+    while words.len() > 1 && alnum(words[0]) <= 1 && words[0].text != "№" {
+        let series = words[0].text.chars().all(char::is_uppercase)
+            && (alnum(words[1]) <= 2 || number_word(&words[1].text).is_some());
+        if series {
+            break;
+        }
+        words.remove(0);
+    }
 }
 
 /// A label's word and a read word are the same when their skeletons are, or, for words of
@@ -469,9 +490,15 @@ fn study_period(lines: &[Line], reading: &mut Reading) {
             continue;
         };
         let rest = &line.words[end..];
+        // "2014 - 2018", or one word "2014-2018".
         let years: Vec<(i32, &Word)> = rest
             .iter()
-            .filter_map(|w| year(&w.text).map(|y| (y, *w)))
+            .flat_map(|w| {
+                w.text
+                    .split(['-', '–', '—'])
+                    .filter_map(|part| year(part).map(|y| (y, *w)))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         if let [(a, wa), (b, wb), ..] = years.as_slice()
             && a < b

@@ -7,7 +7,9 @@
 
 pub mod document;
 pub mod extract;
+pub mod names;
 pub mod preprocess;
+pub mod programme;
 pub mod synth;
 
 use crate::intake::raster::Page;
@@ -361,5 +363,50 @@ mod tests {
             check_languages("rus+Kaz"),
             Err(OcrError::BadLanguages(_))
         ));
+    }
+}
+
+/// What was read, set against the application and Kazakhstan's classifier.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Matches {
+    /// The document's holder against the application's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder_name: Option<names::NameMatch>,
+    /// Whether the document's birth date is the application's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<bool>,
+    /// Whether the document's country is the application's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<bool>,
+    /// The closest entries of the classifier of specialties to the document's specialty.
+    pub programme: Vec<programme::ProgrammeMatch>,
+}
+
+/// Sets a reading against the application (when there is one) and the classifier.
+pub fn matches(
+    reading: &extract::Reading,
+    application: Option<&crate::intake::Application>,
+) -> Matches {
+    let value = |k: &str| reading.fields.get(k).map(|f| f.value.as_str());
+    let app = application.cloned().unwrap_or_default();
+    Matches {
+        holder_name: app
+            .holder_name
+            .as_deref()
+            .zip(value("holder_name"))
+            .map(|(a, d)| names::compare(a, d)),
+        birth_date: app
+            .birth_date
+            .as_deref()
+            .zip(value("birth_date"))
+            .map(|(a, d)| a == d),
+        country: app
+            .country
+            .as_deref()
+            .zip(reading.country.as_deref())
+            .map(|(a, d)| a.eq_ignore_ascii_case(d)),
+        programme: value("specialty")
+            .map(|s| programme::closest(s, value("qualification"), 3))
+            .unwrap_or_default(),
     }
 }
