@@ -66,9 +66,22 @@ pub fn ocr(
     let images: Vec<&image::GrayImage> = pages.iter().map(|p| &p.image).collect();
     let reading = ocr::extract::read(&read, &images);
     let matches = ocr::matches(&reading, application.as_ref());
+    let unreadable: Vec<&str> = read
+        .iter()
+        .filter_map(|p| p.unreadable.as_deref())
+        .collect();
+    // "read", or "unreadable" (ask for a new scan) when no page could be read, or
+    // "partly_unreadable".
+    let status = match unreadable.len() {
+        0 => "read",
+        n if n == read.len() => "unreadable",
+        _ => "partly_unreadable",
+    };
     timings.insert("extract".to_string(), t.elapsed().as_secs_f64() * 1000.0);
     if json {
         let out = json!({
+            "status": status,
+            "unreadable": unreadable,
             "kind": reading.kind,
             "country": reading.country,
             "fields": reading.fields,
@@ -92,6 +105,15 @@ pub fn ocr(
                 p.preprocess.deskew_degrees
             );
             println!("{}", p.text);
+        }
+        for u in &unreadable {
+            println!("— unreadable: {u}");
+        }
+        for p in read.iter().filter(|p| p.orientation_degrees != 0) {
+            println!(
+                "— page {} was upside down: read turned {}°",
+                p.page, p.orientation_degrees
+            );
         }
         println!(
             "— kind: {}, country: {}",

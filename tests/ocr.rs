@@ -104,6 +104,13 @@ fn words(page: &Value) -> Vec<(String, f64, Vec<u64>)> {
 
 /// A two-page scanned PDF: each page one JPEG image, as a scanner writes it.
 fn scanned_pdf(pages: &[&GrayImage]) -> Vec<u8> {
+    let mut out = Vec::new();
+    scanned_pdf_document(pages).save_to(&mut out).unwrap();
+    out
+}
+
+/// The document behind [`scanned_pdf`], for tests that change its trailer before saving.
+fn scanned_pdf_document(pages: &[&GrayImage]) -> lopdf::Document {
     use lopdf::{Document, Object, Stream, dictionary};
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
@@ -143,9 +150,7 @@ fn scanned_pdf(pages: &[&GrayImage]) -> Vec<u8> {
     );
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
+    doc
 }
 
 #[test]
@@ -401,4 +406,101 @@ fn a_diploma_is_set_against_the_application_and_the_classifier() {
     let other = check("Жумабекова Айгерим", "2000-07-06");
     assert_eq!(other["holder_name"]["verdict"], "different", "{other}");
     assert_eq!(other["birth_date"], false);
+}
+
+/// Pages that cannot be read get a result that says why, never a crash: a blank sheet, a
+/// page of noise with no text, a photo of a screen; an upside-down page is read turned; an
+/// encrypted PDF is named as such.
+#[test]
+fn blank_noisy_upside_down_screen_photographed_and_encrypted_input_each_get_a_clear_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let save = |name: &str, img: &GrayImage| {
+        let p = tmp.path().join(name);
+        img.save(&p).unwrap();
+        p
+    };
+    // A blank sheet: paper grey with a little sensor noise.
+    let mut seed = 7u32;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    };
+    let blank = GrayImage::from_fn(1240, 1754, |_, _| Luma([236 + (noise() % 8) as u8]));
+    let out = ocr_json(&save("blank.png", &blank), &[]);
+    assert_eq!(out["status"], "unreadable", "{out}");
+    let why = out["unreadable"][0].as_str().unwrap();
+    assert!(
+        why.contains("page 1") && why.contains("contrast too low"),
+        "{why}"
+    );
+
+    // Salt and pepper over the whole page: contrast enough, but no text in it.
+    let speckle = GrayImage::from_fn(300, 424, |_, _| {
+        Luma([if noise() % 3 == 0 { 0 } else { 255 }])
+    });
+    let out = ocr_json(&save("speckle.png", &speckle), &[]);
+    assert_eq!(out["status"], "unreadable", "{out}");
+    assert!(
+        out["unreadable"][0]
+            .as_str()
+            .unwrap()
+            .contains("no text could be read"),
+        "{out}"
+    );
+
+    // A diploma upside down: read turned, its holder and number still right.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/foreign/diploma-0004.jpg");
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(sample.with_extension("json")).unwrap()).unwrap();
+    let page = image::open(&sample).unwrap().to_luma8();
+    let turned = image::imageops::rotate180(&page);
+    let out = ocr_json(&save("turned.png", &turned), &[]);
+    assert_eq!(out["status"], "read", "{out}");
+    assert_eq!(out["pages"][0]["orientation_degrees"], 180);
+    for f in ["holder_name", "number", "issue_date"] {
+        assert_eq!(out["fields"][f]["value"], truth["fields"][f], "{f}");
+    }
+    // Its boxes are on the turned page as received: the number's box holds dark ink there.
+    let b: Vec<u32> = out["fields"]["number"]["box"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let dark = (b[1]..b[1] + b[3])
+        .flat_map(|y| (b[0]..b[0] + b[2]).map(move |x| (x, y)))
+        .filter(|&(x, y)| turned.get_pixel(x, y).0[0] < 100)
+        .count();
+    assert!(dark > 50, "the box {b:?} holds {dark} dark pixels");
+
+    // A photo of a screen showing the diploma: the pixel grid and moiré stripes over it.
+    let screen = GrayImage::from_fn(page.width(), page.height(), |x, y| {
+        let v = page.get_pixel(x, y).0[0] as f32;
+        let grid = if x % 3 == 0 || y % 3 == 0 { 0.55 } else { 1.0 };
+        let moire = 0.75 + 0.25 * ((x as f32 * 0.31 + y as f32 * 0.17).sin());
+        Luma([(v * grid * moire).clamp(0.0, 255.0) as u8])
+    });
+    let out = ocr_json(&save("screen.png", &screen), &[]);
+    match out["status"].as_str().unwrap() {
+        "read" => assert!(out["unreadable"].as_array().unwrap().is_empty()),
+        "unreadable" => assert!(out["unreadable"][0].as_str().unwrap().contains("page 1")),
+        other => panic!("status {other}: {out}"),
+    }
+
+    // An encrypted PDF: the trailer names its security handler.
+    let mut doc = scanned_pdf_document(&[&page]);
+    doc.trailer.set(
+        "Encrypt",
+        lopdf::dictionary! { "Filter" => "Standard", "V" => 2, "R" => 3, "Length" => 128 },
+    );
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).unwrap();
+    let encrypted = tmp.path().join("locked.pdf");
+    std::fs::write(&encrypted, pdf).unwrap();
+    let out = common::tanba().arg("ocr").arg(&encrypted).output().unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("encrypted"), "{e}");
 }

@@ -68,6 +68,10 @@ pub enum RasterError {
     Corrupt { what: String, reason: String },
     #[error("the PDF has {0} pages; at most {MAX_PAGES} are read")]
     TooManyPages(usize),
+    #[error(
+        "the PDF is encrypted (password-protected): send it without the password, or its pages as images"
+    )]
+    Encrypted,
     #[error("page {0} of the PDF holds no image: only scanned PDFs are read")]
     NoImageOnPage(usize),
 }
@@ -150,10 +154,19 @@ pub fn pages(bytes: &[u8]) -> Result<Vec<Page>, RasterError> {
 }
 
 fn pdf_pages(bytes: &[u8]) -> Result<Vec<Page>, RasterError> {
+    // An encrypted PDF declares it in its trailer (`/Encrypt`); its streams are ciphertext,
+    // which would otherwise surface as a corrupt image, or as a load error when it has a
+    // user password.
+    if bytes.windows(8).any(|w| w == b"/Encrypt") {
+        return Err(RasterError::Encrypted);
+    }
     let doc = lopdf::Document::load_mem(bytes).map_err(|e| RasterError::Corrupt {
         what: "the PDF".into(),
         reason: e.to_string(),
     })?;
+    if doc.was_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
+        return Err(RasterError::Encrypted);
+    }
     let pages = doc.get_pages();
     if pages.len() > MAX_PAGES {
         return Err(RasterError::TooManyPages(pages.len()));

@@ -624,6 +624,8 @@ pub(super) mod tests {
             mean_confidence: 0.9,
             text: lines.join("\n"),
             words,
+            orientation_degrees: 0,
+            unreadable: None,
         }
     }
 

@@ -57,7 +57,56 @@ pub struct PageText {
     pub words: Vec<Word>,
     /// The words line by line.
     pub text: String,
+    /// 180 when the page was upside down and was read turned; 0 otherwise.
+    pub orientation_degrees: u16,
+    /// Why the page could not be read, when it could not: a blank page, too little
+    /// contrast, no legible text. Such a page asks for a new scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
+
+/// The spread of a page's grey levels: from the 2nd to the 98th percentile. A printed page
+/// spans well over a hundred levels; a blank sheet, a page lost to over-exposure or a scan of
+/// nothing spans a few dozen.
+pub fn contrast(img: &GrayImage) -> u8 {
+    let mut hist = [0u64; 256];
+    for p in img.pixels() {
+        hist[p.0[0] as usize] += 1;
+    }
+    let n: u64 = hist.iter().sum();
+    let level = |share: f64| {
+        let target = (n as f64 * share) as u64;
+        let mut seen = 0;
+        for (v, c) in hist.iter().enumerate() {
+            seen += c;
+            if seen > target {
+                return v as u8;
+            }
+        }
+        255
+    };
+    level(0.98).saturating_sub(level(0.02))
+}
+
+/// Below this spread of grey levels a page is not read (see [`contrast`]).
+pub const MIN_CONTRAST: u8 = 40;
+
+/// Words that count as legible: confident, and of two letters or digits at least.
+fn legible(words: &[Word]) -> usize {
+    words
+        .iter()
+        .filter(|w| {
+            w.confidence >= 0.6 && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+        })
+        .count()
+}
+
+/// A page with fewer legible words than this has no text that could be read.
+pub const MIN_LEGIBLE_WORDS: usize = 5;
+
+/// A page whose words the engine is this unsure of on average was not text, or not legible
+/// text: printed pages read at 0.8–0.95, noise and scribble at 0.2–0.4.
+pub const MIN_MEAN_CONFIDENCE: f32 = 0.5;
 
 /// Where Debian's packages put the models (`tesseract-ocr-*`), or `TESSDATA_PREFIX`.
 pub fn tessdata_dirs() -> Vec<PathBuf> {
@@ -221,6 +270,25 @@ pub fn read_pages(
 ) -> Result<Vec<PageText>, OcrError> {
     let mut out = Vec::new();
     for page in pages {
+        let size = page.image.dimensions();
+        let spread = contrast(&page.image);
+        if spread < MIN_CONTRAST {
+            out.push(PageText {
+                page: page.number,
+                width: size.0,
+                height: size.1,
+                preprocess: preprocess::Report::default(),
+                mean_confidence: 0.0,
+                words: Vec::new(),
+                text: String::new(),
+                orientation_degrees: 0,
+                unreadable: Some(format!(
+                    "page {}: blank or contrast too low (its grey levels span {spread}, a printed page spans over {MIN_CONTRAST})",
+                    page.number
+                )),
+            });
+            continue;
+        }
         let (img, report) = preprocess::run(&page.image, options);
         for (step, ms) in &report.timings_ms {
             *timings.entry(step.clone()).or_default() += ms;
@@ -230,8 +298,28 @@ pub fn read_pages(
             .round()
             .clamp(70.0, 1200.0);
         let mut words = reader.words(&img, dpi as i32)?;
+        let mut orientation_degrees = 0;
+        // A page with little legible text may be upside down: read it turned, and keep the
+        // reading with more legible words. Boxes of the turned reading are turned back.
+        if legible(&words) < 20 {
+            let turned = image::imageops::rotate180(&img);
+            let mut again = reader.words(&turned, dpi as i32)?;
+            if legible(&again) > legible(&words) * 2 {
+                let (w, h) = img.dimensions();
+                for word in &mut again {
+                    let b = word.bbox;
+                    word.bbox = [
+                        w.saturating_sub(b[0] + b[2]),
+                        h.saturating_sub(b[1] + b[3]),
+                        b[2],
+                        b[3],
+                    ];
+                }
+                words = again;
+                orientation_degrees = 180;
+            }
+        }
         *timings.entry("ocr".into()).or_default() += t.elapsed().as_secs_f64() * 1000.0;
-        let size = page.image.dimensions();
         for w in &mut words {
             w.bbox = unmap(w.bbox, &report, size, img.dimensions());
         }
@@ -257,6 +345,18 @@ pub fn read_pages(
             height: size.1,
             preprocess: report,
             mean_confidence,
+            unreadable: (legible(&words) < MIN_LEGIBLE_WORDS
+                || mean_confidence < MIN_MEAN_CONFIDENCE)
+                .then(|| {
+                format!(
+                    "page {}: no text could be read ({} legible words of {}, mean confidence {:.2})",
+                    page.number,
+                    legible(&words),
+                    words.len(),
+                    mean_confidence
+                )
+            }),
+            orientation_degrees,
             words,
             text,
         });
