@@ -65,9 +65,11 @@ pub struct PageText {
     pub unreadable: Option<String>,
 }
 
-/// The spread of a page's grey levels: from the 2nd to the 98th percentile. A printed page
+/// How far a page's ink stands out from its paper: from the median grey (the paper) to the
+/// level that only the darkest 0.05% of pixels reach (the ink), or to the brightest 0.05% for
+/// light print on a dark ground. A printed page, even one with a few sparse lines of text,
 /// spans well over a hundred levels; a blank sheet, a page lost to over-exposure or a scan of
-/// nothing spans a few dozen.
+/// nothing spans a few.
 pub fn contrast(img: &GrayImage) -> u8 {
     let mut hist = [0u64; 256];
     for p in img.pixels() {
@@ -85,7 +87,10 @@ pub fn contrast(img: &GrayImage) -> u8 {
         }
         255
     };
-    level(0.98).saturating_sub(level(0.02))
+    let paper = level(0.5);
+    let dark = paper.saturating_sub(level(0.0005));
+    let light = level(0.9995).saturating_sub(paper);
+    dark.max(light)
 }
 
 /// Below this spread of grey levels a page is not read (see [`contrast`]).
@@ -383,6 +388,30 @@ mod tests {
         assert_eq!(words[0].bbox, [300, 400, 320, 60]);
         assert!((words[0].confidence - 0.965).abs() < 1e-6);
         assert_eq!((words[1].line, words[2].line), (1, 2));
+    }
+
+    #[test]
+    fn sparse_print_has_contrast_and_a_blank_sheet_has_none() {
+        use image::Luma;
+        // A clean page with three thin lines of text: under 1% of it is ink.
+        let mut page = GrayImage::from_pixel(1240, 1754, Luma([238]));
+        for line in 0..3 {
+            for y in 400 + line * 60..403 + line * 60 {
+                for x in (200..1000).step_by(3) {
+                    page.put_pixel(x, y, Luma([40]));
+                }
+            }
+        }
+        assert!(contrast(&page) >= 150, "{}", contrast(&page));
+        // Light print on a dark ground counts the same.
+        let mut dark = GrayImage::from_pixel(800, 600, Luma([20]));
+        for x in 100..700 {
+            dark.put_pixel(x, 300, Luma([230]));
+            dark.put_pixel(x, 301, Luma([230]));
+        }
+        assert!(contrast(&dark) >= 150, "{}", contrast(&dark));
+        let blank = GrayImage::from_fn(600, 800, |x, y| Luma([234 + ((x * 7 + y * 13) % 9) as u8]));
+        assert!(contrast(&blank) < MIN_CONTRAST, "{}", contrast(&blank));
     }
 
     #[test]
