@@ -61,40 +61,19 @@ pub fn ocr(
     let options = preprocess::Options {
         skip: skip.to_vec(),
     };
-    let read = ocr::read_pages(&mut reader, &pages, &options, &mut timings)?;
-    let t = Instant::now();
-    let images: Vec<&image::GrayImage> = pages.iter().map(|p| &p.image).collect();
-    let reading = ocr::extract::read(&read, &images);
-    let matches = ocr::matches(&reading, application.as_ref());
-    let unreadable: Vec<&str> = read
-        .iter()
-        .filter_map(|p| p.unreadable.as_deref())
-        .collect();
-    // "read", or "unreadable" (ask for a new scan) when no page could be read, or
-    // "partly_unreadable".
-    let status = match unreadable.len() {
-        0 => "read",
-        n if n == read.len() => "unreadable",
-        _ => "partly_unreadable",
-    };
-    timings.insert("extract".to_string(), t.elapsed().as_secs_f64() * 1000.0);
+    let r = ocr::read_file(
+        &mut reader,
+        &received,
+        &pages,
+        application.as_ref(),
+        &options,
+        timings,
+        &mut |_, _| {},
+    )?;
     if json {
-        let out = json!({
-            "status": status,
-            "unreadable": unreadable,
-            "kind": reading.kind,
-            "country": reading.country,
-            "fields": reading.fields,
-            "file": {"name": received.name, "sha256": received.sha256, "format": received.format},
-            "application": application,
-            "matches": matches,
-            "languages": langs,
-            "pages": read,
-            "timings_ms": timings,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        for p in &read {
+        for p in &r.pages {
             println!(
                 "— page {} ({} × {}, {} words, mean confidence {:.2}, skew {:.1}°)",
                 p.page,
@@ -106,10 +85,10 @@ pub fn ocr(
             );
             println!("{}", p.text);
         }
-        for u in &unreadable {
+        for u in &r.unreadable {
             println!("— unreadable: {u}");
         }
-        for p in read.iter().filter(|p| p.orientation_degrees != 0) {
+        for p in r.pages.iter().filter(|p| p.orientation_degrees != 0) {
             println!(
                 "— page {} was upside down: read turned {}°",
                 p.page, p.orientation_degrees
@@ -117,19 +96,18 @@ pub fn ocr(
         }
         println!(
             "— kind: {}, country: {}",
-            reading
-                .kind
+            r.kind
                 .map(|k| format!("{k:?}").to_lowercase())
                 .unwrap_or_else(|| "not recognised".into()),
-            reading.country.as_deref().unwrap_or("not recognised")
+            r.country.as_deref().unwrap_or("not recognised")
         );
-        for (name, f) in &reading.fields {
+        for (name, f) in &r.fields {
             println!(
                 "  {name}: {} (confidence {:.2}, page {}, box {:?})",
                 f.value, f.confidence, f.page, f.bbox
             );
         }
-        if let Some(m) = &matches.holder_name {
+        if let Some(m) = &r.matches.holder_name {
             println!(
                 "— the holder's name against the application: {} (score {:.3}{})",
                 m.verdict,
@@ -141,19 +119,20 @@ pub fn ocr(
                 }
             );
         }
-        if let Some(same) = matches.birth_date {
+        if let Some(same) = r.matches.birth_date {
             println!(
                 "— the birth date against the application: {}",
                 if same { "the same" } else { "different" }
             );
         }
-        for p in &matches.programme {
+        for p in &r.matches.programme {
             println!(
                 "— classifier: {} {} / {} (score {:.3})",
                 p.code, p.name_ru, p.name_en, p.score
             );
         }
-        let stages: Vec<String> = timings
+        let stages: Vec<String> = r
+            .timings_ms
             .iter()
             .map(|(k, v)| format!("{k} {v:.0} ms"))
             .collect();

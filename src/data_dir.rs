@@ -75,6 +75,20 @@ pub struct Config {
     /// Holder portal: sign-in through an OpenID Connect provider (eGov's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oidc: Option<crate::holder::oidc::OidcConfig>,
+    /// Background OCR workers reading submitted foreign documents; each holds one tesseract
+    /// engine and one file's pages (about 150 MB for a page at 300 dpi).
+    #[serde(default = "default_ocr_workers")]
+    pub ocr_workers: usize,
+    /// Languages those workers read, as tesseract names them (`rus+kaz+eng`).
+    #[serde(default = "default_ocr_languages")]
+    pub ocr_languages: String,
+}
+
+fn default_ocr_workers() -> usize {
+    1
+}
+fn default_ocr_languages() -> String {
+    crate::ocr::DEFAULT_LANGS.into()
 }
 
 fn default_verify_rate() -> u32 {
@@ -180,6 +194,8 @@ impl DataDir {
             verify_burst: default_verify_burst(),
             show_sign_in_codes: false,
             oidc: None,
+            ocr_workers: default_ocr_workers(),
+            ocr_languages: default_ocr_languages(),
         };
         write_new(&path.join("log.key"), format!("{skey}\n").as_bytes(), 0o600)?;
         write_new(

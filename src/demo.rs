@@ -123,6 +123,18 @@ pub fn seed_accounts(
         ));
     }
     wanted.push(("holder".into(), Role::Holder, None, Some(holder_iin)));
+    wanted.push((
+        "recognition.officer".into(),
+        Role::RecognitionOfficer,
+        None,
+        None,
+    ));
+    wanted.push((
+        "apostille.officer".into(),
+        Role::ApostilleOfficer,
+        None,
+        None,
+    ));
     let accounts = Accounts::new(store);
     let mut out = Vec::new();
     for (username, role, org, iin) in wanted {
@@ -161,6 +173,66 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(bytes)
+}
+
+/// Opens a foreign-document case for each sample scan of `folder` (once: nothing
+/// when cases exist). Each application is the applicant's word from the scan's ground truth;
+/// the first diploma's applicant spells the name in Latin letters, as a passport would. The
+/// server's background workers then read them. Returns the case ids.
+pub fn seed_cases(dir: &DataDir, folder: &Path) -> Result<Vec<String>, DemoError> {
+    use crate::intake::{Application, Cases, ForeignKind, Purpose, Route};
+    let cases = Cases::new(&dir.path);
+    if !cases.ids().map_err(err)?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut scans: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(|e| err(format!("{}: {e}", folder.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    scans.sort();
+    let mut ids = Vec::new();
+    let mut latin_done = false;
+    for scan in scans {
+        let truth: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(scan.with_extension("json")).map_err(err)?)
+                .map_err(err)?;
+        let field = |k: &str| truth["fields"][k].as_str().map(str::to_string);
+        let apostille = truth["kind"] == "apostille";
+        let mut holder_name = field("holder_name");
+        if !apostille && !latin_done {
+            holder_name = holder_name.map(|n| crate::ocr::names::romanise(&n));
+            latin_done = true;
+        }
+        let application = Application {
+            holder_name,
+            birth_date: field("birth_date"),
+            country: truth["country"].as_str().map(str::to_string),
+            kind: Some(if apostille {
+                ForeignKind::Apostille
+            } else {
+                ForeignKind::Diploma
+            }),
+            route: Some(if apostille {
+                Route::Apostilled
+            } else {
+                Route::Neither
+            }),
+            purpose: Some(Purpose::Recognition),
+            ..Default::default()
+        };
+        let name = scan
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = std::fs::read(&scan).map_err(err)?;
+        ids.push(
+            cases
+                .open_case(&application, vec![(name, bytes)])
+                .map_err(err)?,
+        );
+    }
+    Ok(ids)
 }
 
 /// Where the demo writes, under the data directory.

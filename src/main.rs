@@ -100,6 +100,10 @@ enum Command {
         /// Folder with the sample CSVs.
         #[arg(long, default_value = "samples/issuance")]
         samples: PathBuf,
+        /// Folder with sample foreign scans (`*.jpg` with their ground truth `*.json`), each
+        /// opened as a case for the background OCR.
+        #[arg(long, default_value = "samples/foreign")]
+        foreign: PathBuf,
     },
     /// Run the HTTP server.
     Serve {
@@ -283,7 +287,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             listen,
             no_serve,
             samples,
-        } => demo(&data.data, &listen, no_serve, &samples),
+            foreign,
+        } => demo(&data.data, &listen, no_serve, &samples, &foreign),
         Command::Ledger(cmd) => ledger(cmd),
         Command::Registry(cmd) => registry(cmd),
         Command::Issue {
@@ -571,7 +576,13 @@ fn issue(
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo(data: &Path, listen: &str, no_serve: bool, samples: &Path) -> Result<ExitCode> {
+fn demo(
+    data: &Path,
+    listen: &str,
+    no_serve: bool,
+    samples: &Path,
+    foreign: &Path,
+) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let dir = match DataDir::open(data) {
         Ok(d) => d,
@@ -625,6 +636,14 @@ fn demo(data: &Path, listen: &str, no_serve: bool, samples: &Path) -> Result<Exi
             "  holder portal: open /my and sign in with IIN {iin} (the demo shows the one-time code)"
         );
     }
+    let cases = tanba::demo::seed_cases(&dir, foreign)?;
+    if !cases.is_empty() {
+        println!(
+            "demo: {} foreign-document cases from {}, read in the background once the server runs (GET /api/v1/cases as recognition.officer)",
+            cases.len(),
+            foreign.display()
+        );
+    }
     if no_serve {
         log.close();
         return Ok(ExitCode::SUCCESS);
@@ -673,6 +692,11 @@ fn serve_log(
             .then(|| Box::new(tanba::holder::ShownOnPage) as Box<dyn tanba::holder::CodeSender>),
         shares: tanba::holder::Shares::new(store),
         oidc,
+        cases: Some(tanba::intake::jobs::Jobs::start(
+            tanba::intake::Cases::new(&dir.path),
+            dir.config.ocr_workers,
+            &dir.config.ocr_languages,
+        )?),
         issuer_keys: Box::new(move |bin| keys_dir.issuer_key(bin, false).ok().flatten()),
         verify_limiter: tanba::http::ratelimit::RateLimiter::new(
             dir.config.verify_rate_per_s,

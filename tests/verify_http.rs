@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Server;
+use common::{Server, multipart};
 use serde_json::{Value, json};
 
 fn post(agent: &ureq::Agent, url: &str, body: &Value) -> (u16, Option<String>, Value) {
@@ -274,27 +274,6 @@ fn the_qr_page_shows_each_verdict_in_three_languages_also_in_chromium() {
         "ru",
     );
     assert!(dom.contains("<html lang=\"ru\">"), "{dom}");
-}
-
-/// A `multipart/form-data` body with the given (name, filename, bytes) parts.
-fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "tanba-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (name, filename, bytes) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match filename {
-            Some(f) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-            ),
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 #[test]

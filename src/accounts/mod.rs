@@ -130,6 +130,8 @@ pub enum Action<'a> {
         issuer: &'a str,
         holders: &'a [&'a str],
     },
+    /// Open foreign-document cases and read their scans and readings.
+    HandleCases,
 }
 
 impl Principal {
@@ -163,6 +165,14 @@ impl Principal {
             {
                 Ok(())
             }
+            (
+                Action::HandleCases,
+                Role::Admin | Role::RecognitionOfficer | Role::ApostilleOfficer,
+            ) => Ok(()),
+            (Action::HandleCases, _) => Err(format!(
+                "only recognition and apostille officers handle foreign-document cases; {} is {:?}",
+                self.username, self.role
+            )),
             (Action::Read { .. }, _) => Err(format!(
                 "{} is neither the issuer's operator nor a holder of this document",
                 self.username

@@ -240,7 +240,7 @@ impl<'a> Attempt<'a> {
 }
 
 /// Runs blocking work (signing, store writes, waiting for the ledger) off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await?

@@ -6,6 +6,7 @@
 //! a final checkpoint.
 
 pub mod api;
+pub mod cases;
 pub mod error;
 mod ledger;
 mod ops;
@@ -73,6 +74,8 @@ pub struct Services {
     pub shares: crate::holder::Shares,
     /// Sign-in through an OpenID Connect provider (eGov), when configured.
     pub oidc: Option<crate::holder::oidc::Oidc>,
+    /// Foreign-document cases and the background workers that read them; `None`: not taken.
+    pub cases: Option<crate::intake::jobs::Jobs>,
 }
 
 /// The whole application router.
@@ -85,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         .merge(verify::docs_router())
         .merge(page::router())
         .merge(portal::router())
+        .merge(cases::router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // A verification batch of 1,000 QR texts is larger than other requests.
         .merge(
@@ -100,6 +104,12 @@ pub fn app(state: AppState) -> Router {
                 .layer(RequestBodyLimitLayer::new(
                     verify::MAX_FILE_BYTES + 64 * 1024,
                 )),
+        )
+        // Scans of a foreign-document case.
+        .merge(
+            cases::upload_router()
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(cases::MAX_CASE_BYTES)),
         )
         // Bulk uploads alone may be larger.
         .merge(

@@ -8,7 +8,11 @@
 //! the size, and each page's pixel count from its header ([`raster`]) — so a case never holds
 //! a file the pipeline cannot read or a decompression bomb.
 
+pub mod jobs;
 pub mod raster;
+
+/// The stored reading of a case's files.
+const READING: &str = "reading.json";
 
 use crate::credential::ids::Iin;
 use serde::{Deserialize, Serialize};
@@ -195,7 +199,8 @@ impl Received {
 }
 
 /// Where cases live: `DIR/cases/<case id>/` with `application.json`, `files.json` (name,
-/// hash, format of each file in submission order) and `files/<sha256>.<ext>`.
+/// hash, format of each file in submission order), `files/<sha256>.<ext>`, and once the
+/// background job has read them, `reading.json` ([`jobs`]).
 pub struct Cases {
     root: PathBuf,
 }
@@ -293,6 +298,77 @@ impl Cases {
             return Err(CaseError::Unknown(id.into()));
         }
         Ok(dir)
+    }
+
+    /// A stored case's application and its files' listing (names, hashes, formats, sizes),
+    /// without reading the files.
+    pub fn listing(&self, id: &str) -> Result<(Application, Vec<FileEntry>), CaseError> {
+        let dir = self.dir(id)?;
+        let app: Application =
+            serde_json::from_slice(&std::fs::read(dir.join("application.json"))?)
+                .map_err(std::io::Error::other)?;
+        let listing: Vec<FileEntry> =
+            serde_json::from_slice(&std::fs::read(dir.join("files.json"))?)
+                .map_err(std::io::Error::other)?;
+        Ok((app, listing))
+    }
+
+    /// Every case's id, oldest first.
+    pub fn ids(&self) -> Result<Vec<String>, CaseError> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut ids = Vec::new();
+        for e in entries {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            // `.new-*` are cases being written (or left half-written by a crash).
+            if name.starts_with('.') || !e.file_type()?.is_dir() {
+                continue;
+            }
+            // application.json is written once, when the case is opened.
+            let opened = std::fs::metadata(e.path().join("application.json"))
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+            ids.push((opened, name));
+        }
+        ids.sort();
+        Ok(ids.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// The cases with no stored reading, oldest first.
+    pub fn unread(&self) -> Result<Vec<String>, CaseError> {
+        Ok(self
+            .ids()?
+            .into_iter()
+            .filter(|id| !self.root.join(id).join(READING).exists())
+            .collect())
+    }
+
+    /// What the background job stored for case `id`, if it has run.
+    pub fn reading(&self, id: &str) -> Result<Option<serde_json::Value>, CaseError> {
+        let path = self.dir(id)?.join(READING);
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(
+                serde_json::from_slice(&b).map_err(std::io::Error::other)?,
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores a case's reading, whole or not at all (written aside, synced, renamed).
+    pub fn store_reading(&self, id: &str, reading: &serde_json::Value) -> Result<(), CaseError> {
+        use std::io::Write;
+        let dir = self.dir(id)?;
+        let tmp = dir.join(format!(".{READING}.tmp"));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&serde_json::to_vec(reading).map_err(std::io::Error::other)?)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, dir.join(READING))?;
+        Ok(())
     }
 
     /// A stored case's application and files, each file checked against its hash.

@@ -48,6 +48,15 @@ impl Format {
             Format::Pdf => "pdf",
         }
     }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Jpeg => "image/jpeg",
+            Format::Png => "image/png",
+            Format::Tiff => "image/tiff",
+            Format::Pdf => "application/pdf",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -227,3 +227,34 @@ fn a_file_over_the_size_limit_is_refused_by_name_before_it_is_read() {
         "{e}"
     );
 }
+
+#[test]
+fn cases_are_listed_oldest_first_and_only_unread_ones_wait_for_a_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = Cases::new(tmp.path());
+    assert!(cases.ids().unwrap().is_empty());
+    let png = encoded(&page(), ImageFormat::Png);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(
+            cases
+                .open_case(&Application::default(), vec![("p.png".into(), png.clone())])
+                .unwrap(),
+        );
+        // Opening times must differ for the order to be observable.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // A case a crash left half-written is not a case.
+    std::fs::create_dir_all(tmp.path().join("cases/.new-abc/files")).unwrap();
+    assert_eq!(cases.ids().unwrap(), ids);
+    assert_eq!(cases.unread().unwrap(), ids);
+    assert_eq!(cases.reading(&ids[1]).unwrap(), None);
+    let reading = serde_json::json!({"files": [{"status": "read"}]});
+    cases.store_reading(&ids[1], &reading).unwrap();
+    assert_eq!(cases.reading(&ids[1]).unwrap(), Some(reading));
+    assert_eq!(cases.unread().unwrap(), vec![ids[0].clone(), ids[2].clone()]);
+    let (app, files) = cases.listing(&ids[0]).unwrap();
+    assert_eq!(app, Application::default());
+    assert_eq!(files[0].format, Format::Png);
+    assert!(matches!(cases.reading("nope"), Err(CaseError::Unknown(_))));
+}

@@ -164,6 +164,7 @@ unsafe extern "C" {
 /// A tesseract engine loaded with some languages, reused page after page.
 pub struct Reader {
     tess: Option<tesseract::Tesseract>,
+    langs: String,
 }
 
 impl Reader {
@@ -174,7 +175,15 @@ impl Reader {
             // Tesseract's diagnostics ("Image too small to scale!!") would go to stderr.
             .set_variable("debug_file", "/dev/null")
             .map_err(|e| OcrError::Engine(e.to_string()))?;
-        Ok(Reader { tess: Some(tess) })
+        Ok(Reader {
+            tess: Some(tess),
+            langs: langs.to_string(),
+        })
+    }
+
+    /// The languages this engine reads, as tesseract names them (`rus+kaz+eng`).
+    pub fn languages(&self) -> &str {
+        &self.langs
     }
 
     /// Recognises a preprocessed page image; boxes are in that image's pixels.
@@ -367,6 +376,86 @@ pub fn read_pages(
         });
     }
     Ok(out)
+}
+
+/// Everything the pipeline read from one file: what `tanba ocr --json` prints and what a
+/// case's background job stores.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReading {
+    /// `read`; `unreadable` when no page could be read (ask for a new scan); or
+    /// `partly_unreadable`.
+    pub status: &'static str,
+    /// Why each unreadable page could not be read.
+    pub unreadable: Vec<String>,
+    pub kind: Option<crate::intake::ForeignKind>,
+    pub country: Option<String>,
+    pub fields: std::collections::BTreeMap<String, extract::Field>,
+    pub file: FileRef,
+    pub application: Option<crate::intake::Application>,
+    pub matches: Matches,
+    pub languages: String,
+    pub pages: Vec<PageText>,
+    pub timings_ms: std::collections::BTreeMap<String, f64>,
+}
+
+/// The file a reading is of: its submitted name, hash and format.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileRef {
+    pub name: String,
+    pub sha256: String,
+    pub format: crate::intake::raster::Format,
+}
+
+/// Reads one received file, page by page, calling `on_page(done, pages)` after each page.
+/// `timings` may already hold earlier stages (decoding, engine start-up); the stages of this
+/// reading are added to them.
+pub fn read_file(
+    reader: &mut Reader,
+    received: &crate::intake::Received,
+    pages: &[Page],
+    application: Option<&crate::intake::Application>,
+    options: &preprocess::Options,
+    mut timings: std::collections::BTreeMap<String, f64>,
+    on_page: &mut dyn FnMut(usize, usize),
+) -> Result<FileReading, OcrError> {
+    let mut read = Vec::with_capacity(pages.len());
+    for (i, page) in pages.iter().enumerate() {
+        read.extend(read_pages(
+            reader,
+            std::slice::from_ref(page),
+            options,
+            &mut timings,
+        )?);
+        on_page(i + 1, pages.len());
+    }
+    let t = Instant::now();
+    let images: Vec<&GrayImage> = pages.iter().map(|p| &p.image).collect();
+    let reading = extract::read(&read, &images);
+    let matches = matches(&reading, application);
+    let unreadable: Vec<String> = read.iter().filter_map(|p| p.unreadable.clone()).collect();
+    let status = match unreadable.len() {
+        0 => "read",
+        n if n == read.len() => "unreadable",
+        _ => "partly_unreadable",
+    };
+    timings.insert("extract".to_string(), t.elapsed().as_secs_f64() * 1000.0);
+    Ok(FileReading {
+        status,
+        unreadable,
+        kind: reading.kind,
+        country: reading.country,
+        fields: reading.fields,
+        file: FileRef {
+            name: received.name.clone(),
+            sha256: received.sha256.clone(),
+            format: received.format,
+        },
+        application: application.cloned(),
+        matches,
+        languages: reader.languages().to_string(),
+        pages: read,
+        timings_ms: timings,
+    })
 }
 
 #[cfg(test)]

@@ -106,12 +106,17 @@ pub fn go_client() -> PathBuf {
     out
 }
 
-/// A data directory seeded by `tanba demo --no-serve` under `tmp` (not serving).
+/// A data directory seeded by `tanba demo --no-serve` under `tmp` (not serving), without the
+/// sample foreign-document cases, whose background reading would only load these tests' CPU.
 pub fn demo_data(tmp: &Path) -> PathBuf {
     let data = tmp.join("data");
+    let no_scans = tmp.join("no-foreign-scans");
+    std::fs::create_dir_all(&no_scans).unwrap();
     let out = tanba()
         .args(["demo", "--no-serve", "--data"])
         .arg(&data)
+        .arg("--foreign")
+        .arg(&no_scans)
         .output()
         .unwrap();
     assert!(
@@ -120,4 +125,25 @@ pub fn demo_data(tmp: &Path) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     data
+}
+
+/// A `multipart/form-data` body with the given (name, filename, bytes) parts.
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "tanba-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, filename, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
