@@ -252,7 +252,10 @@ fn cases_are_listed_oldest_first_and_only_unread_ones_wait_for_a_reading() {
     let reading = serde_json::json!({"files": [{"status": "read"}]});
     cases.store_reading(&ids[1], &reading).unwrap();
     assert_eq!(cases.reading(&ids[1]).unwrap(), Some(reading));
-    assert_eq!(cases.unread().unwrap(), vec![ids[0].clone(), ids[2].clone()]);
+    assert_eq!(
+        cases.unread().unwrap(),
+        vec![ids[0].clone(), ids[2].clone()]
+    );
     let (app, files) = cases.listing(&ids[0]).unwrap();
     assert_eq!(app, Application::default());
     assert_eq!(files[0].format, Format::Png);
