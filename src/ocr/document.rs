@@ -805,6 +805,56 @@ pub fn read(pages: &[PageText], reading: &mut Reading) {
     specialty_and_qualification(&lines, reading);
     study_period(&lines, reading);
     series_and_number(&lines, cyrillic, reading);
+    if !cyrillic {
+        // A Latin-script document: words the engine read in Cyrillic look-alikes («КАҮА
+        // Етге» for "KAYA Emre") are Latin words.
+        for name in [
+            "holder_name",
+            "institution",
+            "specialty",
+            "qualification",
+            "signed_by",
+        ] {
+            if let Some(f) = reading.fields.get_mut(name) {
+                f.value = latin_script(&f.value);
+            }
+        }
+    }
+}
+
+/// The Latin letter a Cyrillic one is mistaken for by the engine in Latin print: the
+/// capitals that share their shape, and the lower-case letters whose shapes are near
+/// (`т` for `m`, `г` for `r`, `п` for `n`, `и` for `u`, `һ` for `h`).
+fn latin_for(c: char) -> Option<char> {
+    const PAIRS: &str = "АAаaВBвbьbСCсcЕEеeҒFНHһhІIіiЈJјjКKкkМMмmтmпnОOоoРPрpгrЅSѕsТTиuХXхxҮYУYуy";
+    let pairs: Vec<char> = PAIRS.chars().collect();
+    pairs.chunks_exact(2).find(|p| p[0] == c).map(|p| p[1])
+}
+
+/// Each word made only of Cyrillic look-alikes of Latin letters, in Latin letters; words with
+/// any other Cyrillic letter (a real Cyrillic word) are left alone.
+fn latin_script(value: &str) -> String {
+    value
+        .split(' ')
+        .map(|word| {
+            let cyrillic = word.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c));
+            let mapped: Option<String> = word
+                .chars()
+                .map(|c| {
+                    if ('\u{400}'..='\u{4ff}').contains(&c) {
+                        latin_for(c)
+                    } else {
+                        Some(c)
+                    }
+                })
+                .collect();
+            match mapped {
+                Some(latin) if cyrillic => latin,
+                _ => word.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -817,6 +867,15 @@ mod tests {
             .into_iter()
             .map(|(k, f)| (k, f.value))
             .collect()
+    }
+
+    #[test]
+    fn latin_words_read_as_cyrillic_look_alikes_are_made_latin_and_real_cyrillic_is_kept() {
+        use super::latin_script;
+        assert_eq!(latin_script("КАҮА Етге"), "KAYA Emre");
+        assert_eq!(latin_script("НАСЕТТЕРЕ UNIVERSITY"), "HACETTEPE UNIVERSITY");
+        // «Жумабеков» has letters no Latin one looks like: a Cyrillic word, left as it is.
+        assert_eq!(latin_script("Жумабеков Ali"), "Жумабеков Ali");
     }
 
     #[test]

@@ -452,9 +452,18 @@ pub fn read(pages: &[PageText], images: &[&GrayImage]) -> Reading {
                         // A bilingual label is "English / Russian": the value follows the
                         // second, so read from after the slash when there is one (the
                         // English half, read badly, is then no obstacle).
+                        // The slash may be read inside one word with the halves ("at/B",
+                        // whose Russian half is one letter; not "seal/stamp").
                         let after_slash = rest
                             .iter()
-                            .position(|w| w.text == "/" || w.text.ends_with('/'))
+                            .position(|w| {
+                                w.text == "/"
+                                    || w.text.ends_with('/')
+                                    || w.text.rsplit_once('/').is_some_and(|(_, after)| {
+                                        after.chars().count() <= 2
+                                            && !w.text.chars().any(|c| c.is_ascii_digit())
+                                    })
+                            })
                             .map_or(rest, |i| &rest[i + 1..]);
                         let mut value = strip_labels(after_slash, labels);
                         if value.is_empty() {
@@ -485,7 +494,15 @@ pub fn read(pages: &[PageText], images: &[&GrayImage]) -> Reading {
                         }
                         if *name == "apostille_number" {
                             // A number is one run of words with digits; what follows on the
-                            // line (a stamp's edge read as letters) is not part of it.
+                            // line (a stamp's edge read as letters) is not part of it. Before
+                            // it, a label read with a digit («за» as "3a") is no number: a
+                            // word of letters with a single digit.
+                            while value.first().is_some_and(|w| {
+                                w.text.chars().filter(char::is_ascii_digit).count() < 2
+                                    && w.text.chars().any(char::is_alphabetic)
+                            }) {
+                                value = &value[1..];
+                            }
                             let mut run = value
                                 .iter()
                                 .take_while(|w| {
@@ -663,6 +680,22 @@ pub(super) mod tests {
         let place = &r.fields["apostille_place"];
         assert_eq!(place.bbox[1], 9 * 40);
         assert!(place.bbox[0] > 100 + 3 * 15);
+    }
+
+    #[test]
+    fn labels_misread_into_the_value_are_not_taken_for_it() {
+        let p = page(&[
+            "APOSTILLE",
+            "(Convention de La Haye du 5 octobre 1961)",
+            "1. Country: / Страна: Республика Узбекистан",
+            "Certified / Удостоверено",
+            "5. at/B Самарканд 6. the / дата 14.03.2025",
+            "8. No / 3a 81-37809/24",
+        ]);
+        let r = read(&[p], &[]);
+        let v = |k: &str| r.fields.get(k).map(|f| f.value.as_str());
+        assert_eq!(v("apostille_place"), Some("Самарканд"));
+        assert_eq!(v("apostille_number"), Some("81-37809/24"));
     }
 
     #[test]
