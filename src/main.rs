@@ -72,7 +72,7 @@ enum Command {
         /// Tesseract languages joined by '+'.
         #[arg(long, default_value = tanba::ocr::DEFAULT_LANGS)]
         langs: String,
-        /// Preprocessing steps to leave out (scale, deskew, denoise, binarize), comma-separated.
+        /// Preprocessing steps to leave out (flatten, scale, deskew, denoise, binarize), comma-separated.
         #[arg(long, value_delimiter = ',')]
         skip: Vec<String>,
         /// Print JSON.

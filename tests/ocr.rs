@@ -504,3 +504,38 @@ fn blank_noisy_upside_down_screen_photographed_and_encrypted_input_each_get_a_cl
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("encrypted"), "{e}");
 }
+
+/// A phone photo's page is found, cropped and flattened: its corners within 2% of the page's
+/// width of where the generator put them, and no desk left around it; a scan is left as it is.
+#[test]
+fn a_photographed_page_is_found_and_flattened_and_a_scan_is_left_alone() {
+    use tanba::ocr::preprocess;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/foreign");
+    for n in ["0007", "0014", "0018"] {
+        let scan = dir.join(format!("diploma-{n}.jpg"));
+        let truth: Value =
+            serde_json::from_slice(&std::fs::read(scan.with_extension("json")).unwrap()).unwrap();
+        let img = image::open(&scan).unwrap().to_luma8();
+        let found = preprocess::page_corners(&img).unwrap_or_else(|| panic!("{n}: no page"));
+        let expected = truth["distortions"]["corners"].as_array().unwrap();
+        let width = expected[1][0].as_f64().unwrap() - expected[0][0].as_f64().unwrap();
+        for (i, (x, y)) in found.iter().enumerate() {
+            let (ex, ey) = (
+                expected[i][0].as_f64().unwrap(),
+                expected[i][1].as_f64().unwrap(),
+            );
+            let off = ((*x as f64 - ex).powi(2) + (*y as f64 - ey).powi(2)).sqrt();
+            assert!(
+                off < 0.02 * width,
+                "{n}: corner {i} at ({x}, {y}), expected ({ex}, {ey})"
+            );
+        }
+        // Cropped to the page: no desk is left in the frame.
+        let flat = preprocess::flatten(&img, found).unwrap();
+        assert_eq!(preprocess::page_corners(&flat), None, "{n}");
+    }
+    let scan = image::open(dir.join("diploma-0004.jpg"))
+        .unwrap()
+        .to_luma8();
+    assert_eq!(preprocess::page_corners(&scan), None);
+}

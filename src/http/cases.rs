@@ -62,9 +62,19 @@ async fn open_case(
     mut form: Multipart,
 ) -> Result<Response, ApiError> {
     let svc = services(&state)?;
-    {
+    let refused = {
         let attempt = Attempt::new(&svc, &caller, "case.open", "");
-        attempt.authorise(&Action::HandleCases)?;
+        attempt.authorise(&Action::HandleCases).err()
+    };
+    if let Some(e) = refused {
+        // Read what was sent before answering: a client still sending its scans would
+        // otherwise see the connection cut instead of the 401 or 403.
+        while let Ok(Some(field)) = form.next_field().await {
+            if field.bytes().await.is_err() {
+                break;
+            }
+        }
+        return Err(e);
     }
     let mut application = None::<Vec<u8>>;
     let mut files = Vec::new();

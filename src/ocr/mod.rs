@@ -241,7 +241,7 @@ pub fn parse_tsv(tsv: &str) -> Vec<Word> {
 }
 
 /// Maps a box from the preprocessed page back to the received one: the rotation about the
-/// centre undone, then the resize.
+/// centre undone, then the resize, then (for a flattened photo) the perspective.
 fn unmap(
     b: [u32; 4],
     report: &preprocess::Report,
@@ -267,6 +267,11 @@ fn unmap(
             )
         })
         .collect();
+    // A flattened photo: through the page's perspective back to the photo.
+    let back: Vec<(f32, f32)> = match report.unflatten() {
+        Some(p) => back.into_iter().map(|pt| p * pt).collect(),
+        None => back,
+    };
     let clamp = |v: f32, max: u32| v.round().clamp(0.0, max as f32) as u32;
     let x0 = clamp(back.iter().map(|p| p.0).fold(f32::MAX, f32::min), size.0);
     let y0 = clamp(back.iter().map(|p| p.1).fold(f32::MAX, f32::min), size.1);
@@ -511,6 +516,7 @@ mod tests {
             scale: 2.0,
             deskew_degrees: 0.0,
             timings_ms: vec![],
+            ..Default::default()
         };
         assert_eq!(
             unmap([200, 400, 100, 50], &report, (1000, 1000), (2000, 2000)),
@@ -520,6 +526,7 @@ mod tests {
             scale: 1.0,
             deskew_degrees: 90.0,
             timings_ms: vec![],
+            ..Default::default()
         };
         // Rotating the box at the centre's right by 90° about the centre (500, 500).
         let b = unmap([600, 490, 100, 20], &turned, (1000, 1000), (1000, 1000));
@@ -557,6 +564,7 @@ mod tests {
                 scale: 1.0,
                 deskew_degrees: angle,
                 timings_ms: vec![],
+                ..Default::default()
             };
             let b = unmap(
                 [x0, y0, x1 - x0, y1 - y0],

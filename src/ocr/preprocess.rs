@@ -1,5 +1,10 @@
 //! Page preprocessing before recognition, step by step, each one measurable and skippable:
 //!
+//! - `flatten`: a phone photo of a page lying on a desk is cropped to the page and its
+//!   perspective undone. The page is the largest bright region (Otsu's threshold on a reduced
+//!   copy); its corners are the region's extreme points along the diagonals; the
+//!   quadrilateral is warped to an A4-shaped rectangle. A scan, whose page fills the frame,
+//!   is left alone.
 //! - `scale`: resolution normalisation to about 300 dpi, the resolution tesseract's models
 //!   are trained for. Scans rarely carry a trustworthy DPI, so it is estimated from the page's
 //!   long side as if the page were A4 (the size of nearly every diploma, attestat, supplement
@@ -21,7 +26,7 @@ use serde::Serialize;
 use std::time::Instant;
 
 /// The steps, in the order they run.
-pub const STEPS: [&str; 4] = ["scale", "deskew", "denoise", "binarize"];
+pub const STEPS: [&str; 5] = ["flatten", "scale", "deskew", "denoise", "binarize"];
 
 /// Which steps to skip.
 #[derive(Clone, Debug, Default)]
@@ -43,8 +48,156 @@ pub struct Report {
     /// The skew found and undone, in degrees (positive: the page was turned clockwise, its
     /// lines falling to the right).
     pub deskew_degrees: f32,
+    /// The page's corners in the received image (top left, top right, bottom right, bottom
+    /// left) when a photo was flattened, and the size of the flattened page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_corners: Option<[(f32, f32); 4]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flattened_size: Option<(u32, u32)>,
     /// Milliseconds per step that ran.
     pub timings_ms: Vec<(String, f64)>,
+}
+
+impl Report {
+    /// Maps a point of the flattened page back to the received image (the identity when the
+    /// page was not flattened).
+    pub fn unflatten(&self) -> Option<imageproc::geometric_transformations::Projection> {
+        let (q, (w, h)) = (self.page_corners?, self.flattened_size?);
+        let (w, h) = (w as f32, h as f32);
+        imageproc::geometric_transformations::Projection::from_control_points(
+            [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)],
+            q,
+        )
+    }
+}
+
+/// The corners of a page photographed on a darker ground (top left, top right, bottom right,
+/// bottom left, in `img`'s pixels), or `None` when the frame's edge is paper rather than desk
+/// (a scan), or no page-like region stands out.
+pub fn page_corners(img: &GrayImage) -> Option<[(f32, f32); 4]> {
+    use imageproc::region_labelling::{Connectivity, connected_components};
+    let long = img.width().max(img.height());
+    let f = (long as f32 / 400.0).max(1.0);
+    let (sw, sh) = (
+        ((img.width() as f32 / f) as u32).max(1),
+        ((img.height() as f32 / f) as u32).max(1),
+    );
+    let small = image::imageops::thumbnail(img, sw, sh);
+    let level = imageproc::contrast::otsu_level(&small);
+    // A photo of a page on a desk has the desk all round the frame's edge; a scan (or a
+    // decorated page's inner panel) has paper there.
+    let ring = (sw.max(sh) / 50).max(2);
+    let mut edge: Vec<u8> = small
+        .enumerate_pixels()
+        .filter(|(x, y, _)| *x < ring || *y < ring || *x >= sw - ring || *y >= sh - ring)
+        .map(|(_, _, p)| p.0[0])
+        .collect();
+    let mid = edge.len() / 2;
+    if edge.is_empty() || *edge.select_nth_unstable(mid).1 >= level {
+        return None;
+    }
+    let mask = GrayImage::from_fn(sw, sh, |x, y| {
+        image::Luma([if small.get_pixel(x, y).0[0] > level {
+            255
+        } else {
+            0
+        }])
+    });
+    let labels = connected_components(&mask, Connectivity::Eight, image::Luma([0u8]));
+    let mut sizes = std::collections::HashMap::<u32, u32>::new();
+    for p in labels.pixels() {
+        if p.0[0] != 0 {
+            *sizes.entry(p.0[0]).or_default() += 1;
+        }
+    }
+    let (&label, &area) = sizes.iter().max_by_key(|(_, a)| **a)?;
+    if (area as f32) < 0.25 * (sw * sh) as f32 {
+        return None;
+    }
+    // Extreme points along the diagonals: x + y smallest (top left) and largest (bottom
+    // right), x − y largest (top right) and smallest (bottom left).
+    let mut best = [
+        (i64::MAX, (0u32, 0u32)),
+        (i64::MIN, (0, 0)),
+        (i64::MIN, (0, 0)),
+        (i64::MAX, (0, 0)),
+    ];
+    for (x, y, p) in labels.enumerate_pixels() {
+        if p.0[0] != label {
+            continue;
+        }
+        let (sum, diff) = (x as i64 + y as i64, x as i64 - y as i64);
+        if sum < best[0].0 {
+            best[0] = (sum, (x, y));
+        }
+        if diff > best[1].0 {
+            best[1] = (diff, (x, y));
+        }
+        if sum > best[2].0 {
+            best[2] = (sum, (x, y));
+        }
+        if diff < best[3].0 {
+            best[3] = (diff, (x, y));
+        }
+    }
+    let frame = [(0, 0), (sw - 1, 0), (sw - 1, sh - 1), (0, sh - 1)];
+    let margin = 0.02 * sw.max(sh) as f32;
+    let at_frame = best.iter().zip(frame).all(|((_, (x, y)), (fx, fy))| {
+        (*x as f32 - fx as f32).abs() <= margin && (*y as f32 - fy as f32).abs() <= margin
+    });
+    if at_frame {
+        return None;
+    }
+    // Back to the received image's pixels; a corner is the far edge of its reduced pixel.
+    let corner = |i: usize, dx: f32, dy: f32| {
+        let (x, y) = best[i].1;
+        ((x as f32 + dx) * f, (y as f32 + dy) * f)
+    };
+    let q = [
+        corner(0, 0.0, 0.0),
+        corner(1, 1.0, 0.0),
+        corner(2, 1.0, 1.0),
+        corner(3, 0.0, 1.0),
+    ];
+    // A page: its sides within a third of each other's length, portrait or landscape.
+    let d = |a: (f32, f32), b: (f32, f32)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+    let (top, bottom, left, right) = (d(q[0], q[1]), d(q[3], q[2]), d(q[0], q[3]), d(q[1], q[2]));
+    let similar = |a: f32, b: f32| a.min(b) > 0.66 * a.max(b);
+    if !similar(top, bottom) || !similar(left, right) {
+        return None;
+    }
+    Some(q)
+}
+
+/// The page within `corners` warped to an A4-shaped rectangle (portrait or landscape, as the
+/// page lies) as wide as the mean of its top and bottom sides: a perspective foreshortens a
+/// page's sides unevenly, so its true proportions are not in the photo, and nearly every
+/// document read here is A4.
+pub fn flatten(img: &GrayImage, corners: [(f32, f32); 4]) -> Option<GrayImage> {
+    use imageproc::geometric_transformations::{Border, Interpolation, Projection, warp_into};
+    let d = |a: (f32, f32), b: (f32, f32)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+    let across = (d(corners[0], corners[1]) + d(corners[3], corners[2])) / 2.0;
+    let down = (d(corners[0], corners[3]) + d(corners[1], corners[2])) / 2.0;
+    let a4 = std::f32::consts::SQRT_2;
+    let w = across.round() as u32;
+    let h = if down >= across {
+        across * a4
+    } else {
+        across / a4
+    }
+    .round() as u32;
+    let (wf, hf) = (w as f32, h as f32);
+    let to_flat =
+        Projection::from_control_points(corners, [(0.0, 0.0), (wf, 0.0), (wf, hf), (0.0, hf)])?;
+    let mut out = GrayImage::new(w.max(1), h.max(1));
+    warp_into(
+        img,
+        to_flat,
+        Interpolation::Bilinear,
+        Border::Constant(image::Luma([255])),
+        &mut out,
+    );
+    Some(out)
 }
 
 const A4_LONG_INCHES: f32 = 11.69;
@@ -62,6 +215,19 @@ fn timed<T>(timings: &mut Vec<(String, f64)>, name: &str, f: impl FnOnce() -> T)
 pub fn run(page: &GrayImage, options: &Options) -> (GrayImage, Report) {
     let mut t = Vec::new();
     let mut img = page.clone();
+    let mut page_corners = None;
+    let mut flattened_size = None;
+    if options.runs("flatten") {
+        let ms = Instant::now();
+        if let Some(q) = self::page_corners(&img)
+            && let Some(flat) = flatten(&img, q)
+        {
+            page_corners = Some(q);
+            flattened_size = Some(flat.dimensions());
+            img = flat;
+        }
+        t.push(("flatten".into(), ms.elapsed().as_secs_f64() * 1000.0));
+    }
     let mut scale = 1.0f32;
     if options.runs("scale") {
         let dpi = img.width().max(img.height()) as f32 / A4_LONG_INCHES;
@@ -116,6 +282,8 @@ pub fn run(page: &GrayImage, options: &Options) -> (GrayImage, Report) {
         Report {
             scale,
             deskew_degrees: if rotate { angle } else { 0.0 },
+            page_corners,
+            flattened_size,
             timings_ms: t,
         },
     )
@@ -417,7 +585,12 @@ mod tests {
         let (out, report) = run(
             &lines(2.5),
             &Options {
-                skip: vec!["scale".into(), "binarize".into(), "denoise".into()],
+                skip: vec![
+                    "flatten".into(),
+                    "scale".into(),
+                    "binarize".into(),
+                    "denoise".into(),
+                ],
             },
         );
         assert!((report.deskew_degrees - 2.5).abs() <= 0.2, "{report:?}");
