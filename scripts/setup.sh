@@ -7,11 +7,11 @@ set -euo pipefail
 # a C toolchain for crates that build C, DejaVu fonts (they have every Kazakh letter) for
 # the PDFs, poppler-utils and zbar-tools so the tests read our PDFs and QR codes with
 # tools that share no code with ours, Chromium (headless) for the browser tests, and
-# tesseract 5 with its Russian, Kazakh and English models for the OCR of foreign documents
+# tesseract 5 with its orientation, Russian, Kazakh and English models for the OCR of foreign documents
 # (libtesseract-dev, libleptonica-dev and clang to build the bindings against it).
 APT_PACKAGES=(golang-go golang-golang-x-mod-dev gcc pkg-config curl ca-certificates
               fonts-dejavu-core poppler-utils zbar-tools chromium chromium-driver
-              tesseract-ocr tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-eng
+              tesseract-ocr tesseract-ocr-osd tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-eng
               libtesseract-dev libleptonica-dev clang libclang-dev)
 
 as_root() {

@@ -455,25 +455,30 @@ fn blank_noisy_upside_down_screen_photographed_and_encrypted_input_each_get_a_cl
     let truth: Value =
         serde_json::from_slice(&std::fs::read(sample.with_extension("json")).unwrap()).unwrap();
     let page = image::open(&sample).unwrap().to_luma8();
-    let turned = image::imageops::rotate180(&page);
-    let out = ocr_json(&save("turned.png", &turned), &[]);
-    assert_eq!(out["status"], "read", "{out}");
-    assert_eq!(out["pages"][0]["orientation_degrees"], 180);
-    for f in ["holder_name", "number", "issue_date"] {
-        assert_eq!(out["fields"][f]["value"], truth["fields"][f], "{f}");
+    // So is one lying on its side, turned a quarter clockwise: read turned 270° more.
+    for (turned, undo) in [
+        (image::imageops::rotate180(&page), 180),
+        (image::imageops::rotate90(&page), 270),
+    ] {
+        let out = ocr_json(&save(&format!("turned-{undo}.png"), &turned), &[]);
+        assert_eq!(out["status"], "read", "{out}");
+        assert_eq!(out["pages"][0]["orientation_degrees"], undo);
+        for f in ["holder_name", "number", "issue_date"] {
+            assert_eq!(out["fields"][f]["value"], truth["fields"][f], "{undo}: {f}");
+        }
+        // Its boxes are on the turned page as received: the number's box holds dark ink.
+        let b: Vec<u32> = out["fields"]["number"]["box"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        let dark = (b[1]..b[1] + b[3])
+            .flat_map(|y| (b[0]..b[0] + b[2]).map(move |x| (x, y)))
+            .filter(|&(x, y)| turned.get_pixel(x, y).0[0] < 100)
+            .count();
+        assert!(dark > 50, "{undo}: the box {b:?} holds {dark} dark pixels");
     }
-    // Its boxes are on the turned page as received: the number's box holds dark ink there.
-    let b: Vec<u32> = out["fields"]["number"]["box"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as u32)
-        .collect();
-    let dark = (b[1]..b[1] + b[3])
-        .flat_map(|y| (b[0]..b[0] + b[2]).map(move |x| (x, y)))
-        .filter(|&(x, y)| turned.get_pixel(x, y).0[0] < 100)
-        .count();
-    assert!(dark > 50, "the box {b:?} holds {dark} dark pixels");
 
     // A photo of a screen showing the diploma: the pixel grid and moiré stripes over it.
     let screen = GrayImage::from_fn(page.width(), page.height(), |x, y| {

@@ -8,6 +8,7 @@
 pub mod document;
 pub mod extract;
 pub mod names;
+pub mod osd;
 pub mod preprocess;
 pub mod programme;
 pub mod synth;
@@ -57,7 +58,8 @@ pub struct PageText {
     pub words: Vec<Word>,
     /// The words line by line.
     pub text: String,
-    /// 180 when the page was upside down and was read turned; 0 otherwise.
+    /// How far the page was turned clockwise to be read (90, 180 or 270) when its text did
+    /// not stand upright; 0 otherwise.
     pub orientation_degrees: u16,
     /// Why the page could not be read, when it could not: a blank page, too little
     /// contrast, no legible text. Such a page asks for a new scan.
@@ -165,6 +167,9 @@ unsafe extern "C" {
 pub struct Reader {
     tess: Option<tesseract::Tesseract>,
     langs: String,
+    /// The orientation engine, loaded on the first page that needs it (`None` inside: its
+    /// model is not installed).
+    osd: Option<Option<osd::Osd>>,
 }
 
 impl Reader {
@@ -178,7 +183,18 @@ impl Reader {
         Ok(Reader {
             tess: Some(tess),
             langs: langs.to_string(),
+            osd: None,
         })
+    }
+
+    /// How far a page must be turned clockwise for its text to stand upright, by tesseract's
+    /// orientation detection; `None` when its model (`osd.traineddata`) is not installed.
+    pub fn orientation(&mut self, img: &GrayImage, dpi: i32) -> Option<osd::Orientation> {
+        let engine = self.osd.get_or_insert_with(osd::Osd::new).as_mut()?;
+        Some(engine.orientation(img, dpi).unwrap_or(osd::Orientation {
+            rotate_clockwise: 0,
+            confidence: 0.0,
+        }))
     }
 
     /// The languages this engine reads, as tesseract names them (`rus+kaz+eng`).
@@ -238,6 +254,25 @@ pub fn parse_tsv(tsv: &str) -> Vec<Word> {
         });
     }
     words
+}
+
+/// A box found on a page turned clockwise by `turn` degrees (90, 180 or 270), on the page
+/// before the turn, whose size is `size`.
+fn unturn(b: [u32; 4], turn: u16, size: (u32, u32)) -> [u32; 4] {
+    let (w, h) = size;
+    match turn {
+        // (x, y) went to (h − 1 − y, x).
+        90 => [b[1], h.saturating_sub(b[0] + b[2]), b[3], b[2]],
+        180 => [
+            w.saturating_sub(b[0] + b[2]),
+            h.saturating_sub(b[1] + b[3]),
+            b[2],
+            b[3],
+        ],
+        // (x, y) went to (y, w − 1 − x).
+        270 => [w.saturating_sub(b[1] + b[3]), b[0], b[3], b[2]],
+        _ => b,
+    }
 }
 
 /// Maps a box from the preprocessed page back to the received one: the rotation about the
@@ -318,24 +353,30 @@ pub fn read_pages(
             .clamp(70.0, 1200.0);
         let mut words = reader.words(&img, dpi as i32)?;
         let mut orientation_degrees = 0;
-        // A page with little legible text may be upside down: read it turned, and keep the
-        // reading with more legible words. Boxes of the turned reading are turned back.
+        // A page with little legible text may be turned: tesseract's orientation detection
+        // says by how much (without its model, upside down is tried), the page is read turned
+        // upright, and the reading with more legible words is kept. Boxes of the turned
+        // reading are turned back.
         if legible(&words) < 20 {
-            let turned = image::imageops::rotate180(&img);
-            let mut again = reader.words(&turned, dpi as i32)?;
-            if legible(&again) > legible(&words) * 2 {
-                let (w, h) = img.dimensions();
-                for word in &mut again {
-                    let b = word.bbox;
-                    word.bbox = [
-                        w.saturating_sub(b[0] + b[2]),
-                        h.saturating_sub(b[1] + b[3]),
-                        b[2],
-                        b[3],
-                    ];
+            let turn = match reader.orientation(&img, dpi as i32) {
+                Some(o) if o.rotate_clockwise != 0 && o.confidence >= 1.0 => o.rotate_clockwise,
+                Some(_) => 0,
+                None => 180,
+            };
+            if turn != 0 {
+                let turned = match turn {
+                    90 => image::imageops::rotate90(&img),
+                    180 => image::imageops::rotate180(&img),
+                    _ => image::imageops::rotate270(&img),
+                };
+                let mut again = reader.words(&turned, dpi as i32)?;
+                if legible(&again) > legible(&words) * 2 {
+                    for word in &mut again {
+                        word.bbox = unturn(word.bbox, turn, img.dimensions());
+                    }
+                    words = again;
+                    orientation_degrees = turn;
                 }
-                words = again;
-                orientation_degrees = 180;
             }
         }
         *timings.entry("ocr".into()).or_default() += t.elapsed().as_secs_f64() * 1000.0;
@@ -506,6 +547,40 @@ mod tests {
         assert!(contrast(&dark) >= 150, "{}", contrast(&dark));
         let blank = GrayImage::from_fn(600, 800, |x, y| Luma([234 + ((x * 7 + y * 13) % 9) as u8]));
         assert!(contrast(&blank) < MIN_CONTRAST, "{}", contrast(&blank));
+    }
+
+    #[test]
+    fn a_box_on_a_turned_page_is_turned_back() {
+        use image::imageops::{rotate90, rotate180, rotate270};
+        let mut page = GrayImage::new(40, 30);
+        for y in 5..9 {
+            for x in 20..32 {
+                page.put_pixel(x, y, image::Luma([255]));
+            }
+        }
+        let found = |img: &GrayImage| {
+            let ink: Vec<(u32, u32)> = img
+                .enumerate_pixels()
+                .filter(|p| p.2.0[0] > 0)
+                .map(|p| (p.0, p.1))
+                .collect();
+            let x0 = ink.iter().map(|p| p.0).min().unwrap();
+            let y0 = ink.iter().map(|p| p.1).min().unwrap();
+            let x1 = ink.iter().map(|p| p.0).max().unwrap() + 1;
+            let y1 = ink.iter().map(|p| p.1).max().unwrap() + 1;
+            [x0, y0, x1 - x0, y1 - y0]
+        };
+        for (turn, turned) in [
+            (90, rotate90(&page)),
+            (180, rotate180(&page)),
+            (270, rotate270(&page)),
+        ] {
+            assert_eq!(
+                unturn(found(&turned), turn, (40, 30)),
+                [20, 5, 12, 4],
+                "{turn}"
+            );
+        }
     }
 
     #[test]
