@@ -101,6 +101,12 @@ pub fn ocr(
                 .unwrap_or_else(|| "not recognised".into()),
             r.country.as_deref().unwrap_or("not recognised")
         );
+        if let Some(t) = &r.template {
+            println!(
+                "— template: {} ({} of {} of its phrases found)",
+                t.id, t.found, t.of
+            );
+        }
         for (name, f) in &r.fields {
             println!(
                 "  {name}: {} (confidence {:.2}, page {}, box {:?})",
@@ -260,6 +266,14 @@ pub fn eval(
         }
         if let Some(c) = truth["country"].as_str() {
             score("country", c, reading.country.as_deref());
+        }
+        let layout = truth["layout"].as_str().or(truth["kind"].as_str());
+        if let Some(expected) = layout.and_then(ocr::template::for_layout) {
+            score(
+                "template",
+                expected,
+                reading.template.as_ref().map(|t| t.id.as_str()),
+            );
         }
         if let Some(code) = truth["programme_match"].as_str() {
             let m = ocr::matches(&reading, None);

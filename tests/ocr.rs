@@ -341,8 +341,8 @@ fn generated_apostilles_are_deterministic_and_eval_scores_them_against_their_tru
 }
 
 /// The committed diploma samples (three phone photos and a degraded scan, in four layouts):
-/// `tanba ocr` reads each one's holder, dates, series and numbers exactly as its ground truth
-/// has them.
+/// `tanba ocr` tells each one's template and reads its holder, dates, series and numbers
+/// exactly as its ground truth has them.
 #[test]
 fn diplomas_in_four_layouts_give_their_holder_dates_and_numbers_even_from_phone_photos() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/foreign");
@@ -355,6 +355,14 @@ fn diplomas_in_four_layouts_give_their_holder_dates_and_numbers_even_from_phone_
         let read = ocr_json(&scan, &[]);
         assert_eq!(read["kind"], "diploma", "{n}");
         assert_eq!(read["country"], truth["country"], "{n}");
+        // The template of ocr-models/templates.json that the layout is.
+        let layout = truth["layout"].as_str().unwrap();
+        assert_eq!(
+            read["template"]["id"].as_str(),
+            tanba::ocr::template::for_layout(layout),
+            "{n}: {}",
+            read["template"]
+        );
         for (name, expected) in truth["fields"].as_object().unwrap() {
             let key_field = name == "holder_name"
                 || name.ends_with("date")

@@ -33,6 +33,7 @@ pub struct Reading {
     pub kind: Option<ForeignKind>,
     /// ISO 3166-1 alpha-2.
     pub country: Option<String>,
+    pub template: Option<super::template::TemplateMatch>,
     pub fields: BTreeMap<String, Field>,
 }
 
@@ -422,6 +423,7 @@ pub fn read(pages: &[PageText], images: &[&GrayImage]) -> Reading {
         .join("\n");
     let mut reading = Reading {
         kind: classify(&text),
+        template: super::template::classify(&text),
         ..Reading::default()
     };
     if reading.kind == Some(ForeignKind::Apostille) {

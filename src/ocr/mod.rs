@@ -12,6 +12,7 @@ pub mod osd;
 pub mod preprocess;
 pub mod programme;
 pub mod synth;
+pub mod template;
 
 use crate::intake::raster::Page;
 use image::GrayImage;
@@ -435,6 +436,8 @@ pub struct FileReading {
     pub unreadable: Vec<String>,
     pub kind: Option<crate::intake::ForeignKind>,
     pub country: Option<String>,
+    /// The template of `ocr-models/templates.json` the document follows, if one is recognised.
+    pub template: Option<template::TemplateMatch>,
     pub fields: std::collections::BTreeMap<String, extract::Field>,
     pub file: FileRef,
     pub application: Option<crate::intake::Application>,
@@ -490,6 +493,7 @@ pub fn read_file(
         unreadable,
         kind: reading.kind,
         country: reading.country,
+        template: reading.template,
         fields: reading.fields,
         file: FileRef {
             name: received.name.clone(),
