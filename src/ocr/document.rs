@@ -271,7 +271,13 @@ const AFTER_NAME: [&str; 10] = [
 ];
 
 fn holder_name(lines: &[Line]) -> Option<Field> {
-    let (i, rest) = labelled(lines, &HOLDER)?;
+    let (mut i, mut rest) = labelled(lines, &HOLDER)?;
+    // What follows the label on its line may be the frame's debris ("that 21"), no name at
+    // all: the name is then on the next line.
+    if !rest.iter().any(|w| w.text.chars().any(char::is_alphabetic)) && i + 1 < lines.len() {
+        i += 1;
+        rest = lines[i].words.clone();
+    }
     let mut words: Vec<&Word> = Vec::new();
     // The name may be on the label's line, or over the next lines (surname, then given name
     // and patronymic), and is at most four words.
@@ -867,6 +873,18 @@ mod tests {
             .into_iter()
             .map(|(k, f)| (k, f.value))
             .collect()
+    }
+
+    #[test]
+    fn debris_after_the_holder_label_does_not_hide_the_name_on_the_next_line() {
+        let f = fields(&[
+            "HACETTEPE UNIVERSITY",
+            "DIPLOMA",
+            "This is to certify that 21",
+            "! AYDIN Elif",
+            "born on 17 December 2002",
+        ]);
+        assert_eq!(f["holder_name"], "AYDIN Elif");
     }
 
     #[test]
