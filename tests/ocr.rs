@@ -306,7 +306,12 @@ fn generated_apostilles_are_deterministic_and_eval_scores_them_against_their_tru
             o + f["of"].as_u64().unwrap(),
         )
     });
-    assert_eq!(of, 2 * 12, "kind, country and ten fields per scan");
+    assert_eq!(
+        of,
+        2 * 13,
+        "kind, country, template and ten fields per scan"
+    );
+    assert_eq!(fields["template"]["of"], 2, "{report}");
     // Every miss is listed, and most fields are read exactly.
     assert_eq!(
         report["misses"].as_array().unwrap().len() as u64,
