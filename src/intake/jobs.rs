@@ -51,6 +51,9 @@ struct Inner {
     queue: Mutex<VecDeque<String>>,
     wake: Condvar,
     running: Mutex<HashMap<String, JobState>>,
+    /// Done or failed, as stored: known once read from a case's reading, so that listing
+    /// cases does not read every stored reading again.
+    finished: Mutex<HashMap<String, JobState>>,
 }
 
 /// The queue and its workers.
@@ -71,6 +74,7 @@ impl Jobs {
                 queue: Mutex::new(pending.into()),
                 wake: Condvar::new(),
                 running: Mutex::new(HashMap::new()),
+                finished: Mutex::new(HashMap::new()),
             }),
         };
         for n in 0..workers.max(1) {
@@ -103,13 +107,15 @@ impl Jobs {
         if let Some(ahead) = lock(&self.inner.queue).iter().position(|q| q == id) {
             return Ok(JobState::Queued { ahead });
         }
+        if let Some(s) = lock(&self.inner.finished).get(id) {
+            return Ok(s.clone());
+        }
         match self.inner.cases.reading(id)? {
-            Some(r) => Ok(match r.get("error").and_then(Value::as_str) {
-                Some(e) => JobState::Failed {
-                    error: e.to_string(),
-                },
-                None => JobState::Done,
-            }),
+            Some(r) => {
+                let state = finished_state(&r);
+                lock(&self.inner.finished).insert(id.to_string(), state.clone());
+                Ok(state)
+            }
             // Neither queued, running nor read: only while a worker moves it between the two.
             None => Ok(JobState::Queued { ahead: 0 }),
         }
@@ -134,11 +140,7 @@ impl Jobs {
 
     /// One file of case `id`, by its hash, checked to still have that hash.
     pub fn file(&self, id: &str, sha256: &str) -> Result<super::Received, CaseError> {
-        let (_, files) = self.inner.cases.read(id)?;
-        files
-            .into_iter()
-            .find(|f| f.sha256 == sha256)
-            .ok_or_else(|| CaseError::Unknown(format!("{id}/files/{sha256}")))
+        self.inner.cases.file(id, sha256)
     }
 
     /// Every case, oldest first, with its job's state.
@@ -152,6 +154,16 @@ impl Jobs {
                 Ok((id, s))
             })
             .collect()
+    }
+}
+
+/// Done, or failed with the stored reason.
+fn finished_state(reading: &Value) -> JobState {
+    match reading.get("error").and_then(Value::as_str) {
+        Some(e) => JobState::Failed {
+            error: e.to_string(),
+        },
+        None => JobState::Done,
     }
 }
 
@@ -183,7 +195,11 @@ fn worker(inner: &Inner) {
             stage: "decoding",
         });
         let started = Instant::now();
-        let result = read_case(inner, &id, &mut reader, &set);
+        // A fault in the pipeline fails this case, not the worker.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_case(inner, &id, &mut reader, &set)
+        }))
+        .unwrap_or_else(|_| Err("the reading stopped on an internal fault".to_string()));
         if result.is_err() {
             // An engine error may leave the engine unusable: the next case starts a new one.
             reader = None;
@@ -196,9 +212,12 @@ fn worker(inner: &Inner) {
                 serde_json::json!({"error": e, "ms": ms})
             }
         };
-        if let Err(e) = inner.cases.store_reading(&id, &stored) {
+        match inner.cases.store_reading(&id, &stored) {
+            Ok(()) => {
+                lock(&inner.finished).insert(id.clone(), finished_state(&stored));
+            }
             // Not stored: the case stays unread and is queued again at the next start.
-            tracing::error!(case = %id, error = %e, "reading not stored");
+            Err(e) => tracing::error!(case = %id, error = %e, "reading not stored"),
         }
         lock(&inner.running).remove(&id);
     }

@@ -373,31 +373,41 @@ impl Cases {
 
     /// A stored case's application and files, each file checked against its hash.
     pub fn read(&self, id: &str) -> Result<(Application, Vec<Received>), CaseError> {
+        let (app, listing) = self.listing(id)?;
         let dir = self.dir(id)?;
-        let app: Application =
-            serde_json::from_slice(&std::fs::read(dir.join("application.json"))?)
-                .map_err(std::io::Error::other)?;
-        let listing: Vec<FileEntry> =
-            serde_json::from_slice(&std::fs::read(dir.join("files.json"))?)
-                .map_err(std::io::Error::other)?;
-        let mut files = Vec::new();
-        for f in listing {
-            let bytes = std::fs::read(dir.join("files").join(format!(
-                "{}.{}",
-                f.sha256,
-                f.format.extension()
-            )))?;
-            if hex::encode(Sha256::digest(&bytes)) != f.sha256 {
-                return Err(CaseError::Altered(f.name));
-            }
-            files.push(Received {
-                name: f.name,
-                sha256: f.sha256,
-                format: f.format,
-                bytes,
-            });
-        }
+        let files = listing
+            .into_iter()
+            .map(|f| Self::kept(&dir, f))
+            .collect::<Result<_, _>>()?;
         Ok((app, files))
+    }
+
+    /// One file of case `id`, by its hash, checked to still have that hash.
+    pub fn file(&self, id: &str, sha256: &str) -> Result<Received, CaseError> {
+        let (_, listing) = self.listing(id)?;
+        let entry = listing
+            .into_iter()
+            .find(|f| f.sha256 == sha256)
+            .ok_or_else(|| CaseError::Unknown(format!("{id}/files/{sha256}")))?;
+        Self::kept(&self.dir(id)?, entry)
+    }
+
+    /// A listed file's bytes as kept, checked against the hash it was received with.
+    fn kept(dir: &Path, f: FileEntry) -> Result<Received, CaseError> {
+        let bytes = std::fs::read(dir.join("files").join(format!(
+            "{}.{}",
+            f.sha256,
+            f.format.extension()
+        )))?;
+        if hex::encode(Sha256::digest(&bytes)) != f.sha256 {
+            return Err(CaseError::Altered(f.name));
+        }
+        Ok(Received {
+            name: f.name,
+            sha256: f.sha256,
+            format: f.format,
+            bytes,
+        })
     }
 }
 

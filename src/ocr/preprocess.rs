@@ -82,6 +82,10 @@ pub fn page_corners(img: &GrayImage) -> Option<[(f32, f32); 4]> {
         ((img.width() as f32 / f) as u32).max(1),
         ((img.height() as f32 / f) as u32).max(1),
     );
+    // Too small to hold a page and a desk around it.
+    if sw < 20 || sh < 20 {
+        return None;
+    }
     let small = image::imageops::thumbnail(img, sw, sh);
     let level = imageproc::contrast::otsu_level(&small);
     // A photo of a page on a desk has the desk all round the frame's edge; a scan (or a
@@ -577,6 +581,15 @@ mod tests {
                 differ * 200 < (size.0 * size.1) as usize,
                 "scale {scale}, {deg}°: {differ} pixels differ"
             );
+        }
+    }
+
+    #[test]
+    fn slivers_and_specks_have_no_page_to_find() {
+        for (w, h) in [(1, 1), (1, 900), (900, 3), (30, 30)] {
+            assert_eq!(page_corners(&GrayImage::new(w, h)), None, "{w} × {h}");
+            let (out, _) = run(&GrayImage::new(w, h), &Options::default());
+            assert!(out.width() >= 1 && out.height() >= 1);
         }
     }
 
