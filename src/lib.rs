@@ -9,6 +9,7 @@ pub mod alloc;
 pub mod credential;
 pub mod data_dir;
 pub mod demo;
+pub mod forensics;
 pub mod holder;
 pub mod http;
 pub mod i18n;

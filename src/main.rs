@@ -1,6 +1,7 @@
 //! The `tanba` command: argument parsing and output only; the work happens in the library.
 
 mod cli_admin;
+mod cli_forensics;
 mod cli_ocr;
 
 /// mimalloc instead of glibc malloc: allocation was a fifth of issuance time (signing threads
@@ -78,6 +79,36 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Check a foreign document: read each file (JPEG, PNG, TIFF or scanned PDF), run the
+    /// forensic checks against the application and the reference library, and print the
+    /// route (cleared, review, unreadable), the risk and each finding with its evidence.
+    /// Exit 0 when cleared, 1 when not, 2 on an error.
+    Check {
+        /// The case's files: the document, its apostille, its supplement.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The application JSON (holder_name, birth_date, iin, country, kind, route, purpose).
+        #[arg(long)]
+        application: Option<PathBuf>,
+        /// The index of files seen before (JSON lines); the checked files are added to it.
+        #[arg(long)]
+        seen: Option<PathBuf>,
+        #[arg(long, default_value = tanba::ocr::DEFAULT_LANGS)]
+        langs: String,
+        /// Language of the findings' sentences: kk, ru or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// The risk from which a case goes to an officer (0–1; default 0.25).
+        #[arg(long)]
+        review_at: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The forensic checks' evaluation set and its scoring.
+    Forensics {
+        #[command(subcommand)]
+        tool: ForensicsTool,
     },
     /// Create a ledger: signing key (mode 0600), verifier key and configuration.
     Init {
@@ -323,6 +354,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             lang,
         } => cli_admin::verify(&input, &data.data, trust.as_deref(), json, &lang),
+        Command::Check {
+            files,
+            application,
+            seen,
+            langs,
+            lang,
+            review_at,
+            json,
+        } => cli_forensics::check(cli_forensics::CheckArgs {
+            files: &files,
+            application: application.as_deref(),
+            seen: seen.as_deref(),
+            langs: &langs,
+            lang: &lang,
+            review_at,
+            json,
+        }),
+        Command::Forensics {
+            tool: ForensicsTool::Generate { out, count, seed },
+        } => cli_forensics::generate(&out, count, seed),
+        Command::Forensics {
+            tool: ForensicsTool::Eval { dir, langs, json },
+        } => cli_forensics::eval(&dir, &langs, json),
         Command::Ocr {
             tool:
                 Some(OcrTool::Generate {
@@ -359,6 +413,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         ),
     }
+}
+
+#[derive(Subcommand)]
+enum ForensicsTool {
+    /// Render genuine synthetic diplomas and, for each, one tampered twin per class (dates,
+    /// number, seal, edit, name, repeat), each with its ground truth and application.
+    Generate {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Check every genuine scan of DIR and its twins; print recall per tamper class and the
+    /// false-positive rate on the genuine scans.
+    Eval {
+        dir: PathBuf,
+        #[arg(long, default_value = tanba::ocr::DEFAULT_LANGS)]
+        langs: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

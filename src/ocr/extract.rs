@@ -253,7 +253,7 @@ fn lines(page: &PageText) -> Vec<Vec<&Word>> {
     out
 }
 
-pub(super) fn union(words: &[&Word]) -> [u32; 4] {
+pub(crate) fn union(words: &[&Word]) -> [u32; 4] {
     let x0 = words.iter().map(|w| w.bbox[0]).min().unwrap_or(0);
     let y0 = words.iter().map(|w| w.bbox[1]).min().unwrap_or(0);
     let x1 = words
@@ -272,7 +272,7 @@ pub(super) fn union(words: &[&Word]) -> [u32; 4] {
 /// A label word's skeleton: folded, then Cyrillic and Latin look-alikes (and OCR's usual
 /// swaps: `by` read as `Бу`, `in` as `іп`, `No` as `Мо`) made one letter, so a label is found
 /// in whichever script the engine took it for. Applied to both sides of a comparison.
-pub(super) fn skeleton(s: &str) -> String {
+pub(crate) fn skeleton(s: &str) -> String {
     folded(s)
         .chars()
         .map(|c| match c {
@@ -376,7 +376,7 @@ fn classify(text: &str) -> Option<ForeignKind> {
 
 /// Ink (pixels darker than 160) in a region, as a share of its area, not counting
 /// recognised words' boxes.
-fn unexplained_ink(img: &GrayImage, region: [u32; 4], words: &[Word]) -> f32 {
+pub(crate) fn unexplained_ink(img: &GrayImage, region: [u32; 4], words: &[Word]) -> f32 {
     let [x, y, w, h] = region;
     let (x1, y1) = ((x + w).min(img.width()), (y + h).min(img.height()));
     if x1 <= x || y1 <= y {

@@ -317,8 +317,53 @@ fn title(text: impl Into<String>, size: f32) -> Line {
     }
 }
 
+/// One forgery a tampered twin carries (`tanba forensics generate`): the same document,
+/// rendered and scanned exactly as its genuine twin, but for this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tamper {
+    /// An impossible date: issued two years before the study ended, or (where the study
+    /// years are not printed) at fourteen.
+    Dates,
+    /// A number one digit short for its country's format.
+    Number,
+    /// No seal.
+    Seal,
+    /// The number retyped (one digit changed) on a pasted patch of other paper.
+    Edit,
+    /// Another surname pasted over the holder's, on a patch of other paper; the application
+    /// names the pasted holder.
+    Name,
+}
+
+impl Tamper {
+    pub const ALL: [Tamper; 5] = [
+        Tamper::Dates,
+        Tamper::Number,
+        Tamper::Seal,
+        Tamper::Edit,
+        Tamper::Name,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tamper::Dates => "dates",
+            Tamper::Number => "number",
+            Tamper::Seal => "seal",
+            Tamper::Edit => "edit",
+            Tamper::Name => "name",
+        }
+    }
+}
+
 /// The `seed`-th foreign diploma: a scan at 200 dpi, or a phone photo of the printed page.
 pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
+    twin(seed, None)
+}
+
+/// The `seed`-th foreign diploma, genuine or with one `tamper`. The ground truth describes
+/// what is printed (a retyped number is the number read) and carries the application an
+/// applicant would file with it (`application`).
+pub fn twin(seed: u64, tamper: Option<Tamper>) -> Result<Sample, SynthError> {
     let mut rng = Mix(seed.wrapping_mul(0x9E6C_63D0_676A_9A99) ^ 0xD1F1);
     let regular = font(FONTS[(rng.next() % 3) as usize])?;
     let bold = font(FONTS[3])?;
@@ -353,6 +398,13 @@ pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
     let start = birth_year + 17 + (rng.next() % 2) as i32;
     let end = start + 4;
     let issue = date(end, 6 + (rng.next() % 2) as u8, 1 + (rng.next() % 28) as u8);
+    let issue = match tamper {
+        Some(Tamper::Dates) if layout == Layout::Russian => {
+            date(birth_year + 14, u8::from(issue.month()), issue.day())
+        }
+        Some(Tamper::Dates) => date(end - 2, u8::from(issue.month()), issue.day()),
+        _ => issue,
+    };
     let serial = |rng: &mut Mix, digits: u32| {
         format!(
             "{:0width$}",
@@ -371,6 +423,10 @@ pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
             serial(&mut rng, 7),
         ),
     };
+    let mut number = number;
+    if tamper == Some(Tamper::Number) {
+        number.pop();
+    }
     let registration = match rng.next() % 3 {
         0 => serial(&mut rng, 4),
         1 => format!("{}-{}", 10 + rng.next() % 90, serial(&mut rng, 4)),
@@ -548,6 +604,65 @@ pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
     put("number", number.clone());
     put("registration_number", registration.clone());
     put("issue_date", issue.to_string());
+    // A pasted edit: which line, the end of it that is covered, and what is printed instead.
+    let mut paste: Option<(usize, String, String)> = None;
+    match tamper {
+        Some(Tamper::Edit) => {
+            let mut digits: Vec<char> = number.chars().collect();
+            if let Some(last) = digits.iter_mut().rev().find(|c| c.is_ascii_digit()) {
+                *last = char::from(b'0' + (last.to_digit(10).unwrap_or(0) as u8 + 1) % 10);
+            }
+            let retyped: String = digits.into_iter().collect();
+            if let Some(i) = lines.iter().position(|l| l.text.ends_with(&number)) {
+                paste = Some((i, number.clone(), retyped.clone()));
+                truth.insert("number".into(), Value::String(retyped));
+            }
+        }
+        Some(Tamper::Name) => {
+            let holder = truth["holder_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            // The holder's surname, and another of the same script, case and gender.
+            let found = holder.split_whitespace().find_map(|w| {
+                let lower = w.to_lowercase();
+                SURNAMES
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, (ru, en))| [(i, *ru), (i, *en)])
+                    .chain(TURKISH.iter().enumerate().map(|(i, (_, s))| (100 + i, *s)))
+                    .find(|(_, s)| {
+                        let s = s.to_lowercase();
+                        lower == s || lower == format!("{s}а") || lower == format!("{s}a")
+                    })
+                    .map(|(i, s)| (w.to_string(), i, s))
+            });
+            if let Some((old, i, base)) = found {
+                let cyrillic = base.chars().any(|c| c.is_alphabetic() && !c.is_ascii());
+                let other = if i >= 100 {
+                    TURKISH[(i - 100 + 1) % TURKISH.len()].1.to_string()
+                } else {
+                    let (ru, en) = SURNAMES[(i + 3) % SURNAMES.len()];
+                    let s = if cyrillic { ru } else { en };
+                    let ending = &old.to_lowercase()[base.to_lowercase().len()..];
+                    format!("{s}{ending}")
+                };
+                let other = if old.chars().all(|c| !c.is_lowercase()) {
+                    other.to_uppercase()
+                } else {
+                    other
+                };
+                let pasted = holder.replacen(&old, &other, 1);
+                if let Some(i) = lines.iter().position(|l| l.text.ends_with(&holder)) {
+                    paste = Some((i, holder.clone(), pasted.clone()));
+                } else if let Some(i) = lines.iter().position(|l| l.text == old) {
+                    paste = Some((i, old, other));
+                }
+                truth.insert("holder_name".into(), Value::String(pasted));
+            }
+        }
+        _ => {}
+    }
 
     let paper = 240 + (rng.next() % 12) as u8;
     let mut img = RgbImage::from_pixel(1654, 2339, Rgb([paper, paper, paper.saturating_sub(6)]));
@@ -557,6 +672,7 @@ pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
     let mut y = rng.range(200.0, 280.0) as i32;
     let width = 1654 - 2 * margin;
     let mut signer_row = y;
+    let mut placed = Vec::with_capacity(lines.len());
     for line in &lines {
         let face: &FontVec = if line.bold { &bold } else { &regular };
         let mut scale = PxScale::from(base * line.size);
@@ -572,10 +688,40 @@ pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
             margin
         };
         draw_text_mut(&mut img, ink, x, y, scale, face, &line.text);
+        placed.push((x, y, scale));
         if line.text.starts_with("Ректор") || line.text.starts_with("Rector") {
             signer_row = y;
         }
         y += (scale.y * rng.range(1.7, 2.1)) as i32;
+    }
+    if let Some((i, old, new)) = &paste {
+        let i = *i;
+        // The covered end of the line on a patch of whiter (or, on white paper, greyer)
+        // paper, the new text set a touch smaller, as a forger's printer would.
+        let (x, y, scale) = placed[i];
+        let face: &FontVec = if lines[i].bold { &bold } else { &regular };
+        let kept = &lines[i].text[..lines[i].text.len() - old.len()];
+        let x0 = x + if kept.is_empty() {
+            0
+        } else {
+            text_size(scale, face, kept).0 as i32
+        };
+        let small = PxScale::from(scale.x * 0.96);
+        let w = text_size(scale, face, old)
+            .0
+            .max(text_size(small, face, new).0);
+        let delta = 7 + (seed % 6) as i32;
+        let shade = if paper as i32 + delta <= 255 {
+            paper as i32 + delta
+        } else {
+            paper as i32 - delta
+        } as u8;
+        imageproc::drawing::draw_filled_rect_mut(
+            &mut img,
+            Rect::at(x0 - 10, y - (scale.y * 0.2) as i32).of_size(w + 20, (scale.y * 1.45) as u32),
+            Rgb([shade, shade, shade.saturating_sub(3)]),
+        );
+        draw_text_mut(&mut img, ink, x0 + 2, y + 1, small, face, new);
     }
     // A double frame, the signature beside the rector's name and the seal over it.
     let frame = Rgb([110, 80, 40]);
@@ -588,7 +734,12 @@ pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
         );
     }
     signature(&mut img, 900.0, signer_row as f32 + 20.0, &mut rng);
-    seal(&mut img, 1200, signer_row + 40, 100, &mut rng);
+    if tamper == Some(Tamper::Seal) {
+        // Drawn nowhere, so that the twin's scan draws the same noise as its genuine's.
+        seal(&mut RgbImage::new(1, 1), 0, 0, 100, &mut rng);
+    } else {
+        seal(&mut img, 1200, signer_row + 40, 100, &mut rng);
+    }
 
     let phone = rng.unit() < 1.0 / 3.0;
     let (jpeg, distortions, condition) = if phone {
@@ -599,6 +750,12 @@ pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
         let (jpeg, d) = scan(img, paper, strength, &mut rng)?;
         (jpeg, d, condition(strength))
     };
+    let application = json!({
+        "holder_name": truth["holder_name"],
+        "birth_date": birth.to_string(),
+        "country": code,
+        "kind": "diploma",
+    });
     let truth = json!({
         "kind": "diploma",
         "country": code,
@@ -607,6 +764,8 @@ pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
         "fields": truth,
         "programme_match": kz_code,
         "distortions": distortions,
+        "tamper": tamper.map(Tamper::name),
+        "application": application,
     });
     Ok(Sample { jpeg, truth })
 }

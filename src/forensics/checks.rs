@@ -1,0 +1,496 @@
+//! The checks of what was read: dates (`dates.*`), series and numbers (`number.*`), the
+//! holder's name (`name.*`), the institution (`institution.*`) and the apostille certificate
+//! (`apostille.*`), each against the application and the reference library.
+
+use super::references::{DocDate, has_shape, shape_of};
+use super::{Context, Finding, Scan, Severity};
+use crate::intake::ForeignKind;
+use crate::ocr::extract::Field;
+use serde_json::{Value, json};
+
+/// The field `name` of a reading with its parsed date, if it is one.
+fn date_of<'a>(scan: &'a Scan, name: &str) -> Option<(&'a Field, DocDate)> {
+    let f = scan.reading.fields.get(name)?;
+    Some((f, DocDate::parse(&f.value)?))
+}
+
+fn kind_name(kind: Option<ForeignKind>) -> Option<&'static str> {
+    Some(match kind? {
+        ForeignKind::Diploma => "diploma",
+        ForeignKind::Attestat => "attestat",
+        ForeignKind::Supplement => "supplement",
+        ForeignKind::Apostille => "apostille",
+        ForeignKind::Translation => "translation",
+    })
+}
+
+fn at(f: Finding, scan: &Scan, field: &Field) -> Finding {
+    f.at(&scan.reading.file.sha256, field.page, field.bbox)
+}
+
+/// The checks of one document's own fields.
+pub fn document(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
+    dates(scan, ctx, out);
+    numbers(scan, ctx, out);
+    names(scan, ctx, out);
+    institution(scan, ctx, out);
+    if scan.reading.kind == Some(ForeignKind::Apostille) {
+        apostille(scan, ctx, out);
+    }
+}
+
+fn dates(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
+    let issue = date_of(scan, "issue_date");
+    let start = date_of(scan, "study_start");
+    let end = date_of(scan, "study_end");
+    let today = DocDate::Day(ctx.today);
+    for name in [
+        "issue_date",
+        "study_start",
+        "study_end",
+        "birth_date",
+        "apostille_date",
+    ] {
+        if let Some((f, d)) = date_of(scan, name)
+            && today.surely_before(d)
+        {
+            out.push(at(
+                Finding::new(
+                    "dates.future",
+                    Severity::Critical,
+                    [
+                        ("field", json!(name)),
+                        ("value", json!(f.value)),
+                        ("today", json!(ctx.today.to_string())),
+                    ],
+                ),
+                scan,
+                f,
+            ));
+        }
+    }
+    if let (Some((fi, i)), Some((fe, e))) = (issue, end)
+        && i.surely_before(e)
+    {
+        out.push(at(
+            Finding::new(
+                "dates.issue_before_study_end",
+                Severity::Critical,
+                [
+                    ("issue_date", json!(fi.value)),
+                    ("study_end", json!(fe.value)),
+                ],
+            ),
+            scan,
+            fi,
+        ));
+    }
+    if let (Some((fs, s)), Some((fe, e))) = (start, end) {
+        let years = e.year() - s.year();
+        let kind = kind_name(scan.reading.kind).unwrap_or("diploma");
+        if e.surely_before(s) {
+            out.push(at(
+                Finding::new(
+                    "dates.study_order",
+                    Severity::Critical,
+                    [
+                        ("study_start", json!(fs.value)),
+                        ("study_end", json!(fe.value)),
+                    ],
+                ),
+                scan,
+                fe,
+            ));
+        } else if let Some(&(lo, hi)) = ctx.references.study_years.get(kind)
+            && !(lo..=hi).contains(&years)
+        {
+            out.push(at(
+                Finding::new(
+                    "dates.study_length",
+                    Severity::Warning,
+                    [
+                        ("years", json!(years)),
+                        ("min", json!(lo)),
+                        ("max", json!(hi)),
+                        ("kind", json!(kind)),
+                    ],
+                ),
+                scan,
+                fs,
+            ));
+        }
+    }
+    // The birth date the document prints, else the application's.
+    let birth = date_of(scan, "birth_date").map(|(_, d)| d).or_else(|| {
+        ctx.application
+            .and_then(|a| a.birth_date.as_deref())
+            .and_then(DocDate::parse)
+    });
+    if let Some(b) = birth {
+        let ages = ctx.references.ages;
+        for (code, field, (lo, hi)) in [
+            ("dates.age_at_admission", start, ages.admission),
+            ("dates.age_at_graduation", end.or(issue), ages.graduation),
+        ] {
+            if let Some((f, d)) = field {
+                let age = d.year() - b.year();
+                if !(lo..=hi).contains(&age) {
+                    out.push(at(
+                        Finding::new(
+                            code,
+                            Severity::Warning,
+                            [
+                                ("age", json!(age)),
+                                ("min", json!(lo)),
+                                ("max", json!(hi)),
+                                ("birth_date", json!(b.year())),
+                                ("value", json!(f.value)),
+                            ],
+                        ),
+                        scan,
+                        f,
+                    ));
+                }
+            }
+        }
+    }
+    if let (Some(a), Some((f, d))) = (
+        ctx.application.and_then(|a| a.birth_date.as_deref()),
+        date_of(scan, "birth_date"),
+    ) && DocDate::parse(a).is_some_and(|a| a != d)
+    {
+        out.push(at(
+            Finding::new(
+                "dates.birth_date_differs",
+                Severity::Warning,
+                [("document", json!(f.value)), ("application", json!(a))],
+            ),
+            scan,
+            f,
+        ));
+    }
+}
+
+fn numbers(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
+    let (Some(country), Some(kind)) = (
+        scan.reading.country.as_deref(),
+        kind_name(scan.reading.kind),
+    ) else {
+        return;
+    };
+    let year = date_of(scan, "issue_date").map(|(_, d)| d.year());
+    let Some(rule) = ctx.references.format(country, kind, year) else {
+        return;
+    };
+    for (name, shapes) in [("series", &rule.series), ("number", &rule.number)] {
+        let Some(f) = scan.reading.fields.get(name) else {
+            continue;
+        };
+        let value = f.value.replace(' ', "");
+        if !shapes.iter().any(|s| has_shape(&value, s)) {
+            out.push(at(
+                Finding::new(
+                    "number.malformed",
+                    Severity::Warning,
+                    [
+                        ("field", json!(name)),
+                        ("value", json!(f.value)),
+                        ("shape", json!(shape_of(&value))),
+                        (
+                            "expected",
+                            json!(if shapes.is_empty() {
+                                "—".to_string()
+                            } else {
+                                shapes.join(" | ")
+                            }),
+                        ),
+                        ("country", json!(country)),
+                    ],
+                ),
+                scan,
+                f,
+            ));
+        }
+        // The words printed in the number's box, as the engine read them: a letter inside a
+        // run of digits (Cyrillic «З» for 3, «О» for 0) is what a retyped number shows.
+        if name == "number" {
+            let page = scan.reading.pages.iter().find(|p| p.page == f.page);
+            let b = f.bbox;
+            let raw: Vec<&str> = page
+                .map(|p| {
+                    p.words
+                        .iter()
+                        .filter(|w| {
+                            w.bbox[0] >= b[0]
+                                && w.bbox[1] >= b[1]
+                                && w.bbox[0] + w.bbox[2] <= b[0] + b[2]
+                                && w.bbox[1] + w.bbox[3] <= b[1] + b[3]
+                        })
+                        .map(|w| w.text.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(w) = raw.iter().find(|w| {
+                let digits = w.chars().filter(char::is_ascii_digit).count();
+                let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+                digits >= 3 && letters >= 1 && letters * 3 <= digits
+            }) {
+                out.push(at(
+                    Finding::new(
+                        "number.lookalike_letters",
+                        Severity::Info,
+                        [("printed", json!(w)), ("value", json!(f.value))],
+                    ),
+                    scan,
+                    f,
+                ));
+            }
+        }
+    }
+}
+
+fn names(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
+    let Some(f) = scan.reading.fields.get("holder_name") else {
+        return;
+    };
+    if let Some(m) = &scan.reading.matches.holder_name
+        && let Some(app) = ctx.application.and_then(|a| a.holder_name.as_deref())
+        && m.verdict == "different"
+    {
+        out.push(at(
+            Finding::new(
+                "name.mismatch",
+                Severity::Critical,
+                [
+                    ("document", json!(f.value)),
+                    ("application", json!(app)),
+                    ("score", json!(m.score)),
+                ],
+            ),
+            scan,
+            f,
+        ));
+    }
+    // A word in two scripts: the extraction already turned the engine's look-alike letters
+    // into the word's own script, so what is left was printed so.
+    for word in f.value.split_whitespace() {
+        let cyrillic = word.chars().any(|c| matches!(c, '\u{0400}'..='\u{04FF}'));
+        let latin = word.chars().any(|c| c.is_ascii_alphabetic());
+        if cyrillic && latin {
+            out.push(at(
+                Finding::new(
+                    "name.mixed_script",
+                    Severity::Warning,
+                    [("word", json!(word)), ("value", json!(f.value))],
+                ),
+                scan,
+                f,
+            ));
+            break;
+        }
+    }
+}
+
+fn institution(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
+    let Some(f) = scan.reading.fields.get("institution") else {
+        return;
+    };
+    let country = scan.reading.country.as_deref();
+    let Some((inst, score)) = ctx.references.institution(country, &f.value, 0.75) else {
+        out.push(at(
+            Finding::new(
+                "institution.unknown",
+                Severity::Info,
+                [
+                    ("value", json!(f.value)),
+                    ("country", json!(country.unwrap_or("—"))),
+                ],
+            ),
+            scan,
+            f,
+        ));
+        return;
+    };
+    let issue = date_of(scan, "issue_date").map(|(_, d)| d);
+    let Some(issue) = issue else { return };
+    let day = match issue {
+        DocDate::Day(d) => d,
+        DocDate::Year(y) => match time::Date::from_ordinal_date(y, 1) {
+            Ok(d) => d,
+            Err(_) => return,
+        },
+    };
+    if let Some(closed) = inst.closed
+        && closed < day
+    {
+        out.push(at(
+            Finding::new(
+                "dates.after_closure",
+                Severity::Critical,
+                [
+                    ("institution", json!(inst.names[0])),
+                    ("closed", json!(closed.to_string())),
+                    ("issue_date", json!(issue_string(issue))),
+                ],
+            ),
+            scan,
+            f,
+        ));
+    }
+    if !inst.accredited.is_empty() && !inst.accredited.iter().any(|p| p.contains(day)) {
+        out.push(at(
+            Finding::new(
+                "institution.not_accredited",
+                Severity::Critical,
+                [
+                    ("institution", json!(inst.names[0])),
+                    ("issue_date", json!(issue_string(issue))),
+                    (
+                        "periods",
+                        json!(
+                            inst.accredited
+                                .iter()
+                                .map(|p| format!(
+                                    "{}–{}",
+                                    p.from,
+                                    p.to.map(|t| t.to_string()).unwrap_or_default()
+                                ))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ),
+                    ("match", json!((score * 1000.0).round() / 1000.0)),
+                ],
+            ),
+            scan,
+            f,
+        ));
+    }
+}
+
+fn issue_string(d: DocDate) -> String {
+    match d {
+        DocDate::Day(d) => d.to_string(),
+        DocDate::Year(y) => y.to_string(),
+    }
+}
+
+/// The fields an apostille certificate must carry (its numbered fields 2–10).
+const APOSTILLE_FIELDS: [&str; 10] = [
+    "apostille_country",
+    "apostille_signed_by",
+    "apostille_capacity",
+    "apostille_seal_of",
+    "apostille_place",
+    "apostille_date",
+    "apostille_authority",
+    "apostille_number",
+    "seal",
+    "signature",
+];
+
+fn apostille(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
+    let missing: Vec<&str> = APOSTILLE_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| !scan.reading.fields.contains_key(*f))
+        .collect();
+    if !missing.is_empty() && scan.reading.status != "unreadable" {
+        out.push(
+            Finding::new(
+                "apostille.missing_fields",
+                if missing.len() >= 3 {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                },
+                [
+                    ("fields", json!(missing.join(", "))),
+                    ("count", json!(missing.len())),
+                ],
+            )
+            .in_file(&scan.reading.file.sha256),
+        );
+    }
+    let Some(country) = scan.reading.fields.get("apostille_country") else {
+        return;
+    };
+    let on = date_of(scan, "apostille_date");
+    let since = ctx.references.hague.get(&country.value);
+    let party = match (since, on) {
+        (None, _) => false,
+        (Some(s), Some((_, d))) => !d.surely_before(DocDate::Day(*s)),
+        (Some(_), None) => true,
+    };
+    if !party {
+        out.push(at(
+            Finding::new(
+                "apostille.not_party",
+                Severity::Critical,
+                [
+                    ("country", json!(country.value)),
+                    (
+                        "date",
+                        on.map_or(Value::Null, |(f, _)| json!(f.value.clone())),
+                    ),
+                    ("since", since.map_or(json!("—"), |s| json!(s.to_string()))),
+                ],
+            ),
+            scan,
+            country,
+        ));
+    }
+}
+
+/// The checks across a case's files: an apostille dated before the document it certifies;
+/// two documents of one case naming different people.
+pub fn across(scans: &[Scan], ctx: &Context, out: &mut Vec<Finding>) {
+    let apostilles: Vec<&Scan> = scans
+        .iter()
+        .filter(|s| s.reading.kind == Some(ForeignKind::Apostille))
+        .collect();
+    let documents: Vec<&Scan> = scans
+        .iter()
+        .filter(|s| s.reading.kind != Some(ForeignKind::Apostille))
+        .collect();
+    for a in &apostilles {
+        let Some((fa, da)) = date_of(a, "apostille_date") else {
+            continue;
+        };
+        for d in &documents {
+            if let Some((fd, dd)) = date_of(d, "issue_date")
+                && da.surely_before(dd)
+            {
+                out.push(at(
+                    Finding::new(
+                        "apostille.before_document",
+                        Severity::Critical,
+                        [
+                            ("apostille_date", json!(fa.value)),
+                            ("issue_date", json!(fd.value)),
+                        ],
+                    ),
+                    a,
+                    fa,
+                ));
+            }
+        }
+    }
+    // An application that asks for an apostille route from a State that is not a party.
+    if let Some(app) = ctx.application
+        && app.route == Some(crate::intake::Route::Apostilled)
+        && let Some(c) = app.country.as_deref()
+        && !ctx.references.hague.contains_key(c)
+        && apostilles.is_empty()
+    {
+        out.push(Finding::new(
+            "apostille.not_party",
+            Severity::Warning,
+            [
+                ("country", json!(c)),
+                ("date", Value::Null),
+                ("since", json!("—")),
+            ],
+        ));
+    }
+}

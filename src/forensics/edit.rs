@@ -1,0 +1,176 @@
+//! Regions pasted or retyped (`edit.*`). A value printed on a patch of other paper — a name
+//! cut from another document, a number retyped on a label — leaves the paper under it a
+//! different shade from the paper around it, however well the letters are matched. Each
+//! extracted field's paper level is compared with the level of a ring of paper about it; the
+//! ring is taken on every side so that a photo's even fall of light cancels out.
+
+use super::{Finding, Scan, Severity};
+use image::GrayImage;
+use serde_json::json;
+
+/// The fields a forger changes.
+const FIELDS: [&str; 9] = [
+    "holder_name",
+    "birth_date",
+    "series",
+    "number",
+    "registration_number",
+    "issue_date",
+    "study_start",
+    "study_end",
+    "specialty",
+];
+
+/// The paper under a field and around it must agree to this many grey levels.
+pub const MAX_PAPER_STEP: f32 = 4.5;
+
+/// The paper level of the pixels of `img` inside `outer` and outside `inner` (if given):
+/// the median of the pixels within 40 levels of the region's bright end, so ink, however
+/// much of it, does not count.
+fn paper_level(img: &GrayImage, outer: [i64; 4], inner: Option<[i64; 4]>) -> Option<(f32, u32)> {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let mut hist = [0u32; 256];
+    let mut n = 0u32;
+    let x0 = outer[0].max(0);
+    let y0 = outer[1].max(0);
+    let x1 = (outer[0] + outer[2]).min(w);
+    let y1 = (outer[1] + outer[3]).min(h);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            if let Some(i) = inner
+                && x >= i[0]
+                && x < i[0] + i[2]
+                && y >= i[1]
+                && y < i[1] + i[3]
+            {
+                continue;
+            }
+            hist[img.get_pixel(x as u32, y as u32).0[0] as usize] += 1;
+            n += 1;
+        }
+    }
+    if n < 200 {
+        return None;
+    }
+    let quantile = |q: f32| {
+        let target = (n as f32 * q) as u32;
+        let mut acc = 0;
+        for (v, c) in hist.iter().enumerate() {
+            acc += c;
+            if acc > target {
+                return v;
+            }
+        }
+        255
+    };
+    let bright = quantile(0.95);
+    let floor = bright.saturating_sub(40);
+    let paper: u32 = hist[floor..].iter().sum();
+    let mut acc = 0;
+    for (v, c) in hist.iter().enumerate().skip(floor) {
+        acc += c;
+        if acc * 2 >= paper {
+            return Some((v as f32, paper));
+        }
+    }
+    None
+}
+
+/// The step in paper level between a box (grown by a third of its height) and a ring of
+/// paper about it, positive when the box's paper is brighter.
+pub fn paper_step(img: &GrayImage, bbox: [u32; 4]) -> Option<f32> {
+    let [x, y, w, h] = bbox.map(i64::from);
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let pad = (h / 3).max(3);
+    let inner = [x - pad, y - pad, w + 2 * pad, h + 2 * pad];
+    // The ring starts a line's height out: a patch is cut with a margin, but seldom wider.
+    let gap = h * 3 / 2;
+    let ring = h * 2;
+    let near = [x - gap, y - gap, w + 2 * gap, h + 2 * gap];
+    let far = [
+        near[0] - ring,
+        near[1] - ring,
+        near[2] + 2 * ring,
+        near[3] + 2 * ring,
+    ];
+    let (inside, _) = paper_level(img, inner, None)?;
+    let (around, _) = paper_level(img, far, Some(near))?;
+    Some(inside - around)
+}
+
+/// `edit.patch`: a field whose paper is not the paper around it.
+pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
+    for name in FIELDS {
+        let Some(f) = scan.reading.fields.get(name) else {
+            continue;
+        };
+        let Some(page) = scan.pages.get(f.page.saturating_sub(1)) else {
+            continue;
+        };
+        if let Some(step) = paper_step(page, f.bbox)
+            && step.abs() > MAX_PAPER_STEP
+        {
+            out.push(
+                Finding::new(
+                    "edit.patch",
+                    Severity::Critical,
+                    [
+                        ("field", json!(name)),
+                        ("value", json!(f.value)),
+                        ("step", json!((step * 10.0).round() / 10.0)),
+                        ("max", json!(MAX_PAPER_STEP)),
+                    ],
+                )
+                .at(&scan.reading.file.sha256, f.page, f.bbox),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Luma;
+    use imageproc::drawing::draw_filled_rect_mut;
+    use imageproc::rect::Rect;
+
+    /// A page of noisy paper with a line of "text" at (400, 600).
+    fn page(patch: Option<u8>) -> GrayImage {
+        let mut page = GrayImage::from_fn(1200, 1200, |x, y| {
+            // Light falling off from left to right, and grain.
+            let grain = ((x * 7919 + y * 104_729) % 13) as i32 - 6;
+            let light = 246 - (x / 60) as i32;
+            Luma([(light + grain).clamp(0, 255) as u8])
+        });
+        if let Some(shade) = patch {
+            for y in 585..655 {
+                for x in 380..840 {
+                    let grain = ((x * 7919 + y * 104_729) % 13) as i32 - 6;
+                    page.put_pixel(x, y, Luma([(shade as i32 + grain).clamp(0, 255) as u8]));
+                }
+            }
+        }
+        for k in 0..12 {
+            draw_filled_rect_mut(
+                &mut page,
+                Rect::at(400 + k * 35, 600).of_size(22, 40),
+                Luma([35]),
+            );
+        }
+        page
+    }
+
+    #[test]
+    fn a_patch_of_other_paper_stands_out_and_plain_paper_does_not() {
+        let bbox = [400, 600, 420, 40];
+        let plain = paper_step(&page(None), bbox).unwrap();
+        assert!(plain.abs() < 2.0, "{plain}");
+        // The paper at x≈600 is 236; a patch 8 levels brighter.
+        let step = paper_step(&page(Some(244)), bbox).unwrap();
+        assert!(step > MAX_PAPER_STEP, "{step}");
+        let step = paper_step(&page(Some(228)), bbox).unwrap();
+        assert!(step < -MAX_PAPER_STEP, "{step}");
+    }
+}

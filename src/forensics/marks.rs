@@ -1,0 +1,333 @@
+//! Seals and signatures (`seal.*`, `signature.*`). A seal is found as what a round stamp
+//! leaves whatever its text: a ring of ink. Edge pixels vote for the centre along their
+//! gradient (the Hough gradient method), and each strong centre is kept only if ink runs round
+//! most of a circle about it. Scans here are grey, so colour is not relied on.
+
+use super::{Finding, Scan, Severity};
+use crate::intake::ForeignKind;
+use image::GrayImage;
+use image::imageops::FilterType;
+use serde::Serialize;
+use serde_json::json;
+
+/// A round seal found on a page, in received-page pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Seal {
+    pub cx: u32,
+    pub cy: u32,
+    pub r: u32,
+    /// The share of the circle with ink on it.
+    pub coverage: f32,
+}
+
+impl Seal {
+    pub fn bbox(&self) -> [u32; 4] {
+        [
+            self.cx.saturating_sub(self.r),
+            self.cy.saturating_sub(self.r),
+            self.r * 2,
+            self.r * 2,
+        ]
+    }
+}
+
+/// Width the page is brought to for the search: a 40 mm seal is then ~75 px across.
+const WORK_WIDTH: u32 = 800;
+/// Radii searched, as a share of the page's width: 15–55 mm seals on A4.
+const RADII: (f32, f32) = (0.035, 0.13);
+/// Ink must run round this share of the circle.
+const MIN_COVERAGE: f32 = 0.72;
+
+/// The round seals on a page, strongest first.
+pub fn seals(page: &GrayImage) -> Vec<Seal> {
+    if page.width() < 100 || page.height() < 100 {
+        return Vec::new();
+    }
+    let scale = WORK_WIDTH as f32 / page.width() as f32;
+    let small = image::imageops::resize(
+        page,
+        WORK_WIDTH,
+        ((page.height() as f32 * scale).round() as u32).max(1),
+        FilterType::Triangle,
+    );
+    let (w, h) = small.dimensions();
+    // Ink: darker than the paper around it by a clear margin. The paper level is taken per
+    // block of 64 px so that a photo's uneven light does not turn a corner into ink.
+    let ink = ink_mask(&small);
+    let gx = imageproc::gradients::horizontal_sobel(&small);
+    let gy = imageproc::gradients::vertical_sobel(&small);
+    let rmin = (RADII.0 * w as f32) as i32;
+    let rmax = (RADII.1 * w as f32) as i32;
+    let mut votes = vec![0u32; (w * h) as usize];
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let i = (y * w + x) as usize;
+            if !ink[i] {
+                continue;
+            }
+            let (dx, dy) = (
+                gx.get_pixel(x, y).0[0] as f32,
+                gy.get_pixel(x, y).0[0] as f32,
+            );
+            let mag = (dx * dx + dy * dy).sqrt();
+            if mag < 60.0 {
+                continue;
+            }
+            let (ux, uy) = (dx / mag, dy / mag);
+            // A ring's edge points towards and away from its centre: vote both ways.
+            for sign in [-1.0f32, 1.0] {
+                for r in (rmin..=rmax).step_by(2) {
+                    let cx = x as f32 + sign * ux * r as f32;
+                    let cy = y as f32 + sign * uy * r as f32;
+                    if cx >= 0.0 && cy >= 0.0 && (cx as u32) < w && (cy as u32) < h {
+                        votes[(cy as u32 * w + cx as u32) as usize] += 1;
+                    }
+                }
+            }
+        }
+    }
+    // Strong centres (local maxima of the votes smoothed over 5 × 5), best first.
+    let mut smooth = vec![0u32; votes.len()];
+    for y in 2..h.saturating_sub(2) {
+        for x in 2..w.saturating_sub(2) {
+            let mut s = 0;
+            for yy in y - 2..=y + 2 {
+                for xx in x - 2..=x + 2 {
+                    s += votes[(yy * w + xx) as usize];
+                }
+            }
+            smooth[(y * w + x) as usize] = s;
+        }
+    }
+    let mut peaks: Vec<(u32, u32, u32)> = Vec::new();
+    let floor = (rmin as u32).max(20) * 4;
+    for y in 2..h.saturating_sub(2) {
+        for x in 2..w.saturating_sub(2) {
+            let v = smooth[(y * w + x) as usize];
+            if v >= floor {
+                peaks.push((v, x, y));
+            }
+        }
+    }
+    peaks.sort_unstable_by_key(|p| std::cmp::Reverse(p.0));
+    let mut found: Vec<Seal> = Vec::new();
+    let mut tried: Vec<(u32, u32)> = Vec::new();
+    for &(_, x, y) in &peaks {
+        if tried.len() >= 24 {
+            break;
+        }
+        let near = |&(tx, ty): &(u32, u32)| tx.abs_diff(x) < 6 && ty.abs_diff(y) < 6;
+        if tried.iter().any(near) {
+            continue;
+        }
+        tried.push((x, y));
+        if let Some((r, coverage)) = best_ring(&ink, w, h, x, y, rmin, rmax)
+            && !found.iter().any(|s| {
+                // The inner ring of a seal already found is the same seal.
+                (s.cx as f32 * scale - x as f32).abs() < r as f32
+                    && (s.cy as f32 * scale - y as f32).abs() < r as f32
+            })
+        {
+            found.push(Seal {
+                cx: (x as f32 / scale) as u32,
+                cy: (y as f32 / scale) as u32,
+                r: (r as f32 / scale) as u32,
+                coverage,
+            });
+        }
+    }
+    found.sort_by(|a, b| b.coverage.total_cmp(&a.coverage));
+    found
+}
+
+/// Ink pixels: darker by 60 than the bright paper of their 64 × 64 block.
+fn ink_mask(img: &GrayImage) -> Vec<bool> {
+    let (w, h) = img.dimensions();
+    const B: u32 = 64;
+    let (bw, bh) = (w.div_ceil(B), h.div_ceil(B));
+    let mut paper = vec![0u8; (bw * bh) as usize];
+    for by in 0..bh {
+        for bx in 0..bw {
+            let mut hist = [0u32; 256];
+            let mut n = 0;
+            for y in by * B..((by + 1) * B).min(h) {
+                for x in bx * B..((bx + 1) * B).min(w) {
+                    hist[img.get_pixel(x, y).0[0] as usize] += 1;
+                    n += 1;
+                }
+            }
+            // The 90th percentile: paper, whatever share of the block is ink.
+            let mut acc = 0;
+            let mut level = 255u8;
+            for (v, c) in hist.iter().enumerate() {
+                acc += c;
+                if acc * 10 >= n * 9 {
+                    level = v as u8;
+                    break;
+                }
+            }
+            paper[(by * bw + bx) as usize] = level;
+        }
+    }
+    img.enumerate_pixels()
+        .map(|(x, y, p)| {
+            let level = paper[((y / B) * bw + x / B) as usize];
+            // A block of desk (dark, even) has no paper to be darker than.
+            level >= 120 && p.0[0] as i32 <= level as i32 - 60
+        })
+        .collect()
+}
+
+/// The radius about `(x, y)` with the most of its circle inked, if enough is.
+fn best_ring(
+    ink: &[bool],
+    w: u32,
+    h: u32,
+    x: u32,
+    y: u32,
+    rmin: i32,
+    rmax: i32,
+) -> Option<(i32, f32)> {
+    const STEPS: usize = 90;
+    let inked = |px: i32, py: i32| {
+        px >= 0
+            && py >= 0
+            && (px as u32) < w
+            && (py as u32) < h
+            && ink[(py as u32 * w + px as u32) as usize]
+    };
+    let mut best: Option<(i32, f32)> = None;
+    for r in rmin..=rmax {
+        let mut hits = 0;
+        for k in 0..STEPS {
+            let a = k as f32 / STEPS as f32 * std::f32::consts::TAU;
+            let (s, c) = a.sin_cos();
+            // A ring printed slightly out of round, or a photo's perspective: ±2 px.
+            if (-2..=2).any(|d| {
+                let rr = (r + d) as f32;
+                inked(
+                    (x as f32 + c * rr).round() as i32,
+                    (y as f32 + s * rr).round() as i32,
+                )
+            }) {
+                hits += 1;
+            }
+        }
+        let coverage = hits as f32 / STEPS as f32;
+        if coverage >= MIN_COVERAGE && best.is_none_or(|b| coverage > b.1) {
+            best = Some((r, coverage));
+        }
+    }
+    best
+}
+
+/// `seal.missing` on a diploma or an apostille with no round seal on any page;
+/// `signature.missing` on a diploma with no ink beside its signatory's name.
+pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
+    let kind = scan.reading.kind;
+    if !matches!(kind, Some(ForeignKind::Diploma | ForeignKind::Apostille))
+        || scan.reading.status == "unreadable"
+    {
+        return;
+    }
+    let found: Vec<(usize, Seal)> = scan
+        .pages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| seals(p).into_iter().map(move |s| (i + 1, s)))
+        .collect();
+    if found.is_empty() {
+        out.push(
+            Finding::new(
+                "seal.missing",
+                Severity::Critical,
+                [
+                    ("kind", json!(format!("{:?}", kind).to_lowercase())),
+                    ("pages", json!(scan.pages.len())),
+                ],
+            )
+            .in_file(&scan.reading.file.sha256),
+        );
+    }
+    if kind == Some(ForeignKind::Diploma)
+        && let Some(signer) = scan.reading.fields.get("signed_by")
+        && let Some(page) = scan.pages.get(signer.page.saturating_sub(1))
+        && let Some(text) = scan.reading.pages.iter().find(|p| p.page == signer.page)
+    {
+        // Right of the signatory's name, three lines up and down; a seal found there is not
+        // a signature.
+        let b = signer.bbox;
+        let x = b[0] + b[2];
+        let region = [
+            x,
+            b[1].saturating_sub(b[3] * 3),
+            page.width().saturating_sub(x),
+            b[3] * 7,
+        ];
+        let mut masked = page.clone();
+        for (p, s) in &found {
+            if *p == signer.page {
+                imageproc::drawing::draw_filled_circle_mut(
+                    &mut masked,
+                    (s.cx as i32, s.cy as i32),
+                    s.r as i32 + 4,
+                    image::Luma([255]),
+                );
+            }
+        }
+        let share = crate::ocr::extract::unexplained_ink(&masked, region, &text.words);
+        if share < 0.004 {
+            out.push(
+                Finding::new(
+                    "signature.missing",
+                    Severity::Warning,
+                    [
+                        ("signed_by", json!(signer.value)),
+                        ("ink_share", json!((share * 10000.0).round() / 10000.0)),
+                    ],
+                )
+                .at(&scan.reading.file.sha256, signer.page, region),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Luma;
+    use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_circle_mut};
+    use imageproc::rect::Rect;
+
+    fn page_with_text() -> GrayImage {
+        let mut page = GrayImage::from_pixel(1654, 2339, Luma([244]));
+        // Lines of "text": short dark bars, and the letter-sized rings an «О» makes.
+        for line in 0..30 {
+            let y = 200 + line * 60;
+            for word in 0..12 {
+                let x = 180 + word * 105;
+                draw_filled_rect_mut(&mut page, Rect::at(x, y).of_size(80, 6), Luma([30]));
+                draw_hollow_circle_mut(&mut page, (x + 20, y + 20), 12, Luma([30]));
+            }
+        }
+        page
+    }
+
+    #[test]
+    fn a_ring_seal_is_found_and_text_alone_is_no_seal() {
+        let page = page_with_text();
+        assert!(seals(&page).is_empty(), "{:?}", seals(&page));
+        let mut sealed = page.clone();
+        for k in 0..3 {
+            draw_hollow_circle_mut(&mut sealed, (1200, 1800), 100 - k, Luma([66]));
+            draw_hollow_circle_mut(&mut sealed, (1200, 1800), 70 - k, Luma([66]));
+        }
+        let found = seals(&sealed);
+        let s = found.first().expect("the seal is found");
+        assert!(
+            s.cx.abs_diff(1200) <= 8 && s.cy.abs_diff(1800) <= 8,
+            "{s:?}"
+        );
+        assert!(s.r.abs_diff(100) <= 8 || s.r.abs_diff(70) <= 8, "{s:?}");
+    }
+}
