@@ -138,4 +138,4 @@ finding-seal-missing = No seal was found on the {$kind} ({$pages} pages).
 finding-signature-missing = No signature was found beside the signatory {$signed_by}.
 finding-edit-patch = The paper under the {$field} «{$value}» differs from the paper around it by {$step} grey levels (at most {$max} expected): a pasted or retyped patch.
 finding-repeat-same-file = The same file was submitted before for {$holder} (case {$case}).
-finding-repeat-near-duplicate = A near-copy of this page ({$bits} of 256 bits apart) was submitted before for {$holder} (case {$case}).
+finding-repeat-near-duplicate = The same print as this page ({$share}% of its words in the same places; {$min}% makes a copy) was submitted before for {$holder} (case {$case}).

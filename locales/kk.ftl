@@ -137,4 +137,4 @@ finding-seal-missing = Құжатта ({$kind}, беттер: {$pages}) мөр �
 finding-signature-missing = {$signed_by} қол қоюшының жанында қолтаңба табылмады.
 finding-edit-patch = {$field} өрісінің «{$value}» астындағы қағаз айналасындағы қағаздан {$step} сұр деңгейге өзгеше (ең көбі {$max}): жапсырылған не қайта басылған үзінді.
 finding-repeat-same-file = Дәл осы файл бұрын {$holder} атына берілген (іс {$case}).
-finding-repeat-near-duplicate = Осы беттің дерлік көшірмесі ({$bits}/256 бит айырма) бұрын {$holder} атына берілген (іс {$case}).
+finding-repeat-near-duplicate = Осы беттің көшірмесі (сөздердің {$share}% сол орындарда; көшірме деп {$min}% бастап саналады) бұрын {$holder} атына берілген (іс {$case}).

@@ -137,4 +137,4 @@ finding-seal-missing = На документе ({$kind}, страниц: {$pages
 finding-signature-missing = Рядом с подписантом {$signed_by} не найдена подпись.
 finding-edit-patch = Бумага под полем {$field} «{$value}» отличается от бумаги вокруг на {$step} уровней серого (допустимо до {$max}): вклеенный или перепечатанный фрагмент.
 finding-repeat-same-file = Этот же файл уже подавался на имя {$holder} (дело {$case}).
-finding-repeat-near-duplicate = Почти точная копия этой страницы (различие {$bits} из 256 бит) уже подавалась на имя {$holder} (дело {$case}).
+finding-repeat-near-duplicate = Копия этой страницы ({$share}% слов на тех же местах; копией считается от {$min}%) уже подавалась на имя {$holder} (дело {$case}).

@@ -188,17 +188,23 @@ pub fn generate(out: &Path, count: u64, seed: u64) -> Result<ExitCode> {
 /// The classes scored, and whether a finding counts as catching each.
 const CLASSES: [&str; 6] = ["dates", "number", "seal", "edit", "name", "repeat"];
 
-fn catches(class: &str, f: &forensics::Finding) -> bool {
+fn catches(class: &str, f: &forensics::Finding, holder: &str) -> bool {
     if f.severity == Severity::Info {
         return false;
     }
     match class {
         "seal" => f.code == "seal.missing",
         // A pasted name shows as a name finding or as a patch under the holder's name.
+        // (or under a line that holds the holder's surname, when the patch broke the field).
         "name" => {
+            let text = |k: &str| f.evidence.get(k).and_then(|v| v.as_str()).unwrap_or("");
             f.family() == "name"
                 || (f.family() == "edit"
-                    && f.evidence.get("field").and_then(|v| v.as_str()) == Some("holder_name"))
+                    && (text("field") == "holder_name"
+                        || holder
+                            .split_whitespace()
+                            .filter(|w| w.chars().count() >= 3)
+                            .any(|w| text("value").contains(w))))
         }
         "repeat" => f.family() == "repeat" || f.code == "number.duplicate",
         c => f.family() == c,
@@ -276,7 +282,7 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
             .filter(|f| f.severity != Severity::Info)
             .collect();
         for class in CLASSES {
-            if flagged.iter().any(|f| catches(class, f)) {
+            if flagged.iter().any(|f| catches(class, f, "")) {
                 *false_pos.entry(class).or_default() += 1;
             }
         }
@@ -305,7 +311,10 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
                 continue;
             };
             let (_, findings, _) = run(twin, twin_truth, &seen)?;
-            let caught = findings.iter().any(|f| catches(class, f));
+            let holder = twin_truth["application"]["holder_name"]
+                .as_str()
+                .unwrap_or("");
+            let caught = findings.iter().any(|f| catches(class, f, holder));
             let e = recall.entry(class).or_default();
             e.0 += 1;
             e.1 += u32::from(caught);

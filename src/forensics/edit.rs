@@ -5,6 +5,8 @@
 //! ring is taken on every side so that a photo's even fall of light cancels out.
 
 use super::{Finding, Scan, Severity};
+use crate::ocr::Word;
+use crate::ocr::extract::union;
 use image::GrayImage;
 use serde_json::json;
 
@@ -100,8 +102,66 @@ pub fn paper_step(img: &GrayImage, bbox: [u32; 4]) -> Option<f32> {
     Some(inside - around)
 }
 
-/// `edit.patch`: a field whose paper is not the paper around it.
+/// The words of `words` wholly inside `b`.
+fn inside<'a>(words: &'a [Word], b: [u32; 4]) -> Vec<&'a Word> {
+    words
+        .iter()
+        .filter(|w| {
+            w.bbox[0] >= b[0]
+                && w.bbox[1] >= b[1]
+                && w.bbox[0] + w.bbox[2] <= b[0] + b[2]
+                && w.bbox[1] + w.bbox[3] <= b[1] + b[3]
+        })
+        .collect()
+}
+
+/// Each printed line of `words` as one box, with its text.
+fn lines(words: &[&Word]) -> Vec<([u32; 4], String)> {
+    let mut ids: Vec<u32> = words.iter().map(|w| w.line).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .map(|l| {
+            let ws: Vec<&Word> = words.iter().copied().filter(|w| w.line == l).collect();
+            let text = ws
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (union(&ws), text)
+        })
+        .collect()
+}
+
+/// The largest step of paper level among `boxes`, with its box.
+fn worst(page: &GrayImage, boxes: &[[u32; 4]]) -> Option<(f32, [u32; 4])> {
+    boxes
+        .iter()
+        .filter_map(|b| paper_step(page, *b).map(|s| (s, *b)))
+        .max_by(|a, b| a.0.abs().total_cmp(&b.0.abs()))
+}
+
+fn overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
+    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+}
+
+/// `edit.patch`: a field, or any printed line, whose paper is not the paper around it. The
+/// lines matter because a patch's edges can break the reading of the very field it changed.
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
+    let sha = &scan.reading.file.sha256;
+    let mut flagged: Vec<(usize, [u32; 4])> = Vec::new();
+    let finding = |field: &str, value: &str, step: f32| {
+        Finding::new(
+            "edit.patch",
+            Severity::Critical,
+            [
+                ("field", json!(field)),
+                ("value", json!(value)),
+                ("step", json!((step * 10.0).round() / 10.0)),
+                ("max", json!(MAX_PAPER_STEP)),
+            ],
+        )
+    };
     for name in FIELDS {
         let Some(f) = scan.reading.fields.get(name) else {
             continue;
@@ -109,22 +169,44 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         let Some(page) = scan.pages.get(f.page.saturating_sub(1)) else {
             continue;
         };
-        if let Some(step) = paper_step(page, f.bbox)
+        // The field as a whole, and each of its printed lines (a surname pasted over the
+        // first line of a name set on two).
+        let mut boxes = vec![f.bbox];
+        if let Some(text) = scan.reading.pages.iter().find(|p| p.page == f.page) {
+            let ls = lines(&inside(&text.words, f.bbox));
+            if ls.len() > 1 {
+                boxes.extend(ls.into_iter().map(|(b, _)| b));
+            }
+        }
+        if let Some((step, bbox)) = worst(page, &boxes)
             && step.abs() > MAX_PAPER_STEP
         {
-            out.push(
-                Finding::new(
-                    "edit.patch",
-                    Severity::Critical,
-                    [
-                        ("field", json!(name)),
-                        ("value", json!(f.value)),
-                        ("step", json!((step * 10.0).round() / 10.0)),
-                        ("max", json!(MAX_PAPER_STEP)),
-                    ],
-                )
-                .at(&scan.reading.file.sha256, f.page, f.bbox),
-            );
+            flagged.push((f.page, bbox));
+            out.push(finding(name, &f.value, step).at(sha, f.page, bbox));
+        }
+    }
+    for text in &scan.reading.pages {
+        let Some(page) = scan.pages.get(text.page.saturating_sub(1)) else {
+            continue;
+        };
+        let words: Vec<&Word> = text
+            .words
+            .iter()
+            .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
+            .collect();
+        for (bbox, line) in lines(&words) {
+            if flagged
+                .iter()
+                .any(|(p, b)| *p == text.page && overlaps(*b, bbox))
+            {
+                continue;
+            }
+            if let Some(step) = paper_step(page, bbox)
+                && step.abs() > MAX_PAPER_STEP
+            {
+                flagged.push((text.page, bbox));
+                out.push(finding("line", &line, step).at(sha, text.page, bbox));
+            }
         }
     }
 }

@@ -645,12 +645,14 @@ fn series_and_number(lines: &[Line], cyrillic: bool, reading: &mut Reading) {
         }
         return;
     }
-    // A Russian diploma: the series and the number alone on a line, six and seven digits.
+    // A Russian diploma: the series and the number alone on a line, six and seven digits
+    // (a number of another length is still read as printed: the checks judge its shape).
     for line in lines {
         if let [a, b] = line.words.as_slice()
             && let (Some(s), Some(n)) = (number_word(&a.text), number_word(&b.text))
             && s.len() == 6
-            && n.len() == 7
+            && (5..=9).contains(&n.len())
+            && n.chars().all(|c| c.is_ascii_digit())
         {
             reading
                 .fields
@@ -801,6 +803,8 @@ pub fn read(pages: &[PageText], reading: &mut Reading) {
                 "issued on",
                 "берілген күні",
                 "берілген уақыты",
+                // «Дата» lost to a scan's edge or a fold: «выдачи» alone still says it.
+                "выдачи",
             ],
         ),
         reading,
