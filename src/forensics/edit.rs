@@ -103,7 +103,7 @@ pub fn paper_step(img: &GrayImage, bbox: [u32; 4]) -> Option<f32> {
 }
 
 /// The words of `words` wholly inside `b`.
-fn inside<'a>(words: &'a [Word], b: [u32; 4]) -> Vec<&'a Word> {
+fn inside(words: &[Word], b: [u32; 4]) -> Vec<&Word> {
     words
         .iter()
         .filter(|w| {
