@@ -82,6 +82,9 @@ pub struct Config {
     /// Languages those workers read, as tesseract names them (`rus+kaz+eng`).
     #[serde(default = "default_ocr_languages")]
     pub ocr_languages: String,
+    /// How the forensic checks' findings become a risk and a route (README: Forensics).
+    #[serde(default)]
+    pub forensics: crate::forensics::Thresholds,
 }
 
 fn default_ocr_workers() -> usize {
@@ -196,6 +199,7 @@ impl DataDir {
             oidc: None,
             ocr_workers: default_ocr_workers(),
             ocr_languages: default_ocr_languages(),
+            forensics: Default::default(),
         };
         write_new(&path.join("log.key"), format!("{skey}\n").as_bytes(), 0o600)?;
         write_new(

@@ -773,6 +773,7 @@ fn serve_log(
             tanba::intake::Cases::new(&dir.path),
             dir.config.ocr_workers,
             &dir.config.ocr_languages,
+            dir.config.forensics.clone(),
         )?),
         issuer_keys: Box::new(move |bin| keys_dir.issuer_key(bin, false).ok().flatten()),
         verify_limiter: tanba::http::ratelimit::RateLimiter::new(

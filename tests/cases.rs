@@ -214,6 +214,18 @@ fn an_officer_opens_a_case_that_is_read_in_the_background_and_stored_with_it() {
     let stored = std::fs::read(data.join("cases").join(&id).join("reading.json")).unwrap();
     let stored: Value = serde_json::from_slice(&stored).unwrap();
     assert_eq!(stored["files"], case["reading"]["files"]);
+    // The checks ran over both files: a route, a risk, findings that point at their files.
+    let check = &case["reading"]["check"];
+    assert!(
+        ["cleared", "review"].contains(&check["route"].as_str().unwrap()),
+        "{check}"
+    );
+    assert!(check["risk"].as_f64().is_some());
+    assert_eq!(check["fields"].as_object().unwrap().len(), 2, "{check}");
+    for f in check["findings"].as_array().unwrap() {
+        assert!(f["code"].as_str().unwrap().contains('.'), "{f}");
+        assert!(f["messages"]["kk"].as_str().is_some(), "{f}");
+    }
 
     // The scans are kept exactly as received.
     let sha = case["files"][0]["sha256"].as_str().unwrap();
@@ -266,4 +278,31 @@ fn a_case_received_while_the_server_was_down_is_read_when_it_starts() {
         case["reading"]["files"][0]["fields"]["number"]["value"],
         truth["fields"]["number"]
     );
+
+    // The same scan filed again by someone else: the checks remember the first case.
+    let bytes = std::fs::read(&diploma).unwrap();
+    let (status, opened) = api.open(
+        Some(&officer),
+        &[
+            (
+                "application",
+                None,
+                r#"{"holder_name": "Сейткали Асель"}"#.as_bytes(),
+            ),
+            ("file", Some("copy.jpg"), &bytes),
+        ],
+    );
+    assert_eq!(status, 202, "{opened}");
+    let again = opened["id"].as_str().unwrap().to_string();
+    let (_, case) = api.wait(&again, &officer);
+    let check = &case["reading"]["check"];
+    assert_eq!(check["route"], "review", "{check}");
+    let repeat = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "repeat.same_file")
+        .unwrap_or_else(|| panic!("{check}"));
+    assert_eq!(repeat["severity"], "critical");
+    assert_eq!(repeat["evidence"]["case"], id.as_str());
 }

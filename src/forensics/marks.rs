@@ -35,7 +35,7 @@ const WORK_WIDTH: u32 = 800;
 /// Radii searched, as a share of the page's width: 15–55 mm seals on A4.
 const RADII: (f32, f32) = (0.035, 0.13);
 /// Ink must run round this share of the circle.
-const MIN_COVERAGE: f32 = 0.72;
+const MIN_COVERAGE: f32 = 0.9;
 
 /// The round seals on a page, strongest first.
 pub fn seals(page: &GrayImage) -> Vec<Seal> {
@@ -102,21 +102,29 @@ pub fn seals(page: &GrayImage) -> Vec<Seal> {
             smooth[i] = rows[i - 2 * wu] + rows[i - wu] + rows[i] + rows[i + wu] + rows[i + 2 * wu];
         }
     }
+    // Local maxima only (of their 9 × 9 neighbourhood): a line of bold print makes a ridge of
+    // votes, which must not crowd out the seal's one peak.
     let mut peaks: Vec<(u32, u32, u32)> = Vec::new();
     let floor = (rmin as u32).max(20) * 4;
-    for y in 2..h.saturating_sub(2) {
-        for x in 2..w.saturating_sub(2) {
+    for y in 6..h.saturating_sub(6) {
+        for x in 6..w.saturating_sub(6) {
             let v = smooth[(y * w + x) as usize];
-            if v >= floor {
+            if v >= floor
+                && (y - 4..=y + 4)
+                    .all(|yy| (x - 4..=x + 4).all(|xx| smooth[(yy * w + xx) as usize] <= v))
+            {
                 peaks.push((v, x, y));
             }
         }
     }
     peaks.sort_unstable_by_key(|p| std::cmp::Reverse(p.0));
+    // Ink within 2 px: a ring printed slightly out of round, or seen in a photo's perspective,
+    // still lies on the circle looked for.
+    let near_ink = dilate(&ink, w, h, 2);
     let mut found: Vec<Seal> = Vec::new();
     let mut tried: Vec<(u32, u32)> = Vec::new();
     for &(_, x, y) in &peaks {
-        if tried.len() >= 24 {
+        if tried.len() >= 300 {
             break;
         }
         let near = |&(tx, ty): &(u32, u32)| tx.abs_diff(x) < 6 && ty.abs_diff(y) < 6;
@@ -124,7 +132,31 @@ pub fn seals(page: &GrayImage) -> Vec<Seal> {
             continue;
         }
         tried.push((x, y));
-        if let Some((r, coverage)) = best_ring(&ink, w, h, x, y, rmin, rmax)
+        // A coarse look first (every fourth radius, 24 directions) about the peak and a few
+        // pixels round it — a photographed seal is a slight ellipse, whose votes peak off its
+        // centre — then the full look at the best centre.
+        let coarse = (-4..=4i32)
+            .step_by(2)
+            .flat_map(|dy| (-4..=4i32).step_by(2).map(move |dx| (dx, dy)))
+            .filter_map(|(dx, dy)| {
+                let c = (x.checked_add_signed(dx)?, y.checked_add_signed(dy)?);
+                best_ring(
+                    &near_ink,
+                    (w, h),
+                    c,
+                    (rmin, rmax),
+                    4,
+                    24,
+                    MIN_COVERAGE - 0.15,
+                )
+                .map(|(_, cov)| (c, cov))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let Some(((x, y), _)) = coarse else {
+            continue;
+        };
+        if let Some((r, coverage)) =
+            best_ring(&near_ink, (w, h), (x, y), (rmin, rmax), 1, 90, MIN_COVERAGE)
             && !found.iter().any(|s| {
                 // The inner ring of a seal already found is the same seal.
                 (s.cx as f32 * scale - x as f32).abs() < r as f32
@@ -141,6 +173,24 @@ pub fn seals(page: &GrayImage) -> Vec<Seal> {
     }
     found.sort_by(|a, b| b.coverage.total_cmp(&a.coverage));
     found
+}
+
+/// `mask` grown by `k` pixels every way (a square max filter, rows then columns).
+fn dilate(mask: &[bool], w: u32, h: u32, k: u32) -> Vec<bool> {
+    let (w, h, k) = (w as usize, h as usize, k as usize);
+    let mut rows = vec![false; mask.len()];
+    for y in 0..h {
+        for x in 0..w {
+            rows[y * w + x] = (x.saturating_sub(k)..=(x + k).min(w - 1)).any(|xx| mask[y * w + xx]);
+        }
+    }
+    let mut out = vec![false; mask.len()];
+    for y in 0..h {
+        for x in 0..w {
+            out[y * w + x] = (y.saturating_sub(k)..=(y + k).min(h - 1)).any(|yy| rows[yy * w + x]);
+        }
+    }
+    out
 }
 
 /// Ink pixels: darker by 60 than the bright paper of their 64 × 64 block.
@@ -181,17 +231,17 @@ fn ink_mask(img: &GrayImage) -> Vec<bool> {
         .collect()
 }
 
-/// The radius about `(x, y)` with the most of its circle inked, if enough is.
+/// The radius about `(x, y)` (tried every `step` pixels, looking in `steps` directions) with
+/// the most of its circle inked, if at least `min` of it is.
 fn best_ring(
     ink: &[bool],
-    w: u32,
-    h: u32,
-    x: u32,
-    y: u32,
-    rmin: i32,
-    rmax: i32,
+    (w, h): (u32, u32),
+    (x, y): (u32, u32),
+    (rmin, rmax): (i32, i32),
+    step: usize,
+    steps: usize,
+    min: f32,
 ) -> Option<(i32, f32)> {
-    const STEPS: usize = 90;
     let inked = |px: i32, py: i32| {
         px >= 0
             && py >= 0
@@ -200,24 +250,20 @@ fn best_ring(
             && ink[(py as u32 * w + px as u32) as usize]
     };
     let mut best: Option<(i32, f32)> = None;
-    for r in rmin..=rmax {
+    for r in (rmin..=rmax).step_by(step) {
         let mut hits = 0;
-        for k in 0..STEPS {
-            let a = k as f32 / STEPS as f32 * std::f32::consts::TAU;
+        for k in 0..steps {
+            let a = k as f32 / steps as f32 * std::f32::consts::TAU;
             let (s, c) = a.sin_cos();
-            // A ring printed slightly out of round, or a photo's perspective: ±2 px.
-            if (-2..=2).any(|d| {
-                let rr = (r + d) as f32;
-                inked(
-                    (x as f32 + c * rr).round() as i32,
-                    (y as f32 + s * rr).round() as i32,
-                )
-            }) {
+            if inked(
+                (x as f32 + c * r as f32).round() as i32,
+                (y as f32 + s * r as f32).round() as i32,
+            ) {
                 hits += 1;
             }
         }
-        let coverage = hits as f32 / STEPS as f32;
-        if coverage >= MIN_COVERAGE && best.is_none_or(|b| coverage > b.1) {
+        let coverage = hits as f32 / steps as f32;
+        if coverage >= min && best.is_none_or(|b| coverage > b.1) {
             best = Some((r, coverage));
         }
     }
@@ -245,7 +291,14 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
                 "seal.missing",
                 Severity::Critical,
                 [
-                    ("kind", json!(format!("{:?}", kind).to_lowercase())),
+                    (
+                        "kind",
+                        json!(if kind == Some(ForeignKind::Apostille) {
+                            "apostille"
+                        } else {
+                            "diploma"
+                        }),
+                    ),
                     ("pages", json!(scan.pages.len())),
                 ],
             )

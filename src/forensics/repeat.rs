@@ -242,6 +242,7 @@ pub fn check(scan: &Scan, application: Option<&Application>, seen: &Seen, out: &
         _ => Severity::Warning,
     };
     let mut flagged_picture = false;
+    let mut flagged_number = false;
     for other in &seen.files {
         let evidence = |extra: Vec<(&'static str, serde_json::Value)>| {
             let mut e = vec![
@@ -294,7 +295,8 @@ pub fn check(scan: &Scan, application: Option<&Application>, seen: &Seen, out: &
             }
         }
         let field = |k: &str| scan.reading.fields.get(k);
-        if let Some(n) = field("number")
+        if !flagged_number
+            && let Some(n) = field("number")
             && other.number.as_deref() == Some(n.value.as_str())
             && other.series.as_deref() == field("series").map(|s| s.value.as_str())
             && other.country == scan.reading.country
@@ -305,16 +307,17 @@ pub fn check(scan: &Scan, application: Option<&Application>, seen: &Seen, out: &
                 Finding::new(
                     "number.duplicate",
                     Severity::Critical,
-                    evidence(vec![
-                        ("number", json!(n.value)),
-                        (
-                            "series",
-                            json!(field("series").map(|s| s.value.clone()).unwrap_or_default()),
-                        ),
-                    ]),
+                    evidence(vec![(
+                        "number",
+                        json!(match field("series") {
+                            Some(s) => format!("{} {}", s.value, n.value),
+                            None => n.value.clone(),
+                        }),
+                    )]),
                 )
                 .at(sha, n.page, n.bbox),
             );
+            flagged_number = true;
         }
     }
 }

@@ -52,7 +52,9 @@ fn case_error(e: CaseError) -> ApiError {
     match e {
         CaseError::Invalid(_) => ApiError::Unprocessable(e.to_string()),
         CaseError::Unknown(_) => ApiError::NotFound(e.to_string()),
-        CaseError::Altered(_) | CaseError::Io(_) => ApiError::Internal(e.to_string()),
+        CaseError::Altered(_) | CaseError::Io(_) | CaseError::Seen(_) => {
+            ApiError::Internal(e.to_string())
+        }
     }
 }
 

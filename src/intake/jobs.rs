@@ -1,10 +1,12 @@
 //! Background reading of cases. A submitted case joins a queue; worker threads, each with its
-//! own tesseract engine, read its files page by page and store what they read with the case
-//! (`reading.json`), written whole or not at all. Progress (file, page, stage) is visible while
+//! own tesseract engine, read its files page by page, run the forensic checks over them
+//! (`crate::forensics`: findings, risk and route, against the files seen before) and store
+//! what they read and found with the case (`reading.json`), written whole or not at all. Progress (file, page, stage) is visible while
 //! a case is read. Cases received but not yet read when the server stopped are queued again
 //! when it starts: a submission is never lost to a restart.
 
 use super::{Application, CaseError, Cases, FileEntry};
+use crate::forensics::{self, Thresholds, repeat::Seen};
 use crate::ocr::{self, preprocess};
 use serde::Serialize;
 use serde_json::Value;
@@ -24,7 +26,7 @@ pub enum JobState {
         files: usize,
         page: usize,
         pages: usize,
-        /// What the worker is doing: `decoding`, `reading` or `storing`.
+        /// What the worker is doing: `decoding`, `reading`, `storing` or `checking`.
         stage: &'static str,
     },
     /// Read; the reading is stored with the case.
@@ -48,6 +50,10 @@ pub struct CaseView {
 struct Inner {
     cases: Cases,
     languages: String,
+    thresholds: Thresholds,
+    /// Files seen before; held while a case is checked and recorded, so two cases read at
+    /// once still see each other.
+    seen: Mutex<Seen>,
     queue: Mutex<VecDeque<String>>,
     wake: Condvar,
     running: Mutex<HashMap<String, JobState>>,
@@ -65,12 +71,20 @@ pub struct Jobs {
 impl Jobs {
     /// Starts `workers` reader threads over the cases of `cases`, queueing every case that has
     /// no stored reading yet (oldest first).
-    pub fn start(cases: Cases, workers: usize, languages: &str) -> Result<Jobs, CaseError> {
+    pub fn start(
+        cases: Cases,
+        workers: usize,
+        languages: &str,
+        thresholds: Thresholds,
+    ) -> Result<Jobs, CaseError> {
         let pending = cases.unread()?;
+        let seen = Seen::open(&cases.seen_path())?;
         let jobs = Jobs {
             inner: Arc::new(Inner {
                 cases,
                 languages: languages.to_string(),
+                thresholds,
+                seen: Mutex::new(seen),
                 queue: Mutex::new(pending.into()),
                 wake: Condvar::new(),
                 running: Mutex::new(HashMap::new()),
@@ -206,7 +220,7 @@ fn worker(inner: &Inner) {
         }
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let stored = match result {
-            Ok(files) => serde_json::json!({"files": files, "ms": ms}),
+            Ok((files, check)) => serde_json::json!({"files": files, "check": check, "ms": ms}),
             Err(e) => {
                 tracing::warn!(case = %id, error = %e, "case could not be read");
                 serde_json::json!({"error": e, "ms": ms})
@@ -229,7 +243,7 @@ fn read_case(
     id: &str,
     reader: &mut Option<ocr::Reader>,
     set: &dyn Fn(JobState),
-) -> Result<Vec<ocr::FileReading>, String> {
+) -> Result<(Vec<ocr::FileReading>, forensics::Report), String> {
     let (application, files) = inner.cases.read(id).map_err(|e| e.to_string())?;
     let mut engine_ms = 0.0;
     if reader.is_none() {
@@ -281,7 +295,31 @@ fn read_case(
             },
         )
         .map_err(|e| format!("file {:?}: {e}", file.name))?;
-        out.push(reading);
+        out.push(forensics::ReadFile {
+            reading,
+            pages: pages.into_iter().map(|p| p.image).collect(),
+        });
     }
-    Ok(out)
+    set(JobState::Running {
+        file: n,
+        files: n,
+        page: 0,
+        pages: 0,
+        stage: "checking",
+    });
+    let scans: Vec<forensics::Scan> = out.iter().map(forensics::ReadFile::scan).collect();
+    let mut seen = lock(&inner.seen);
+    let ctx = forensics::Context {
+        application: Some(&application),
+        references: forensics::References::builtin(),
+        seen: Some(&seen),
+        today: time::OffsetDateTime::now_utc().date(),
+    };
+    let report = forensics::report(&scans, &ctx, &inner.thresholds, crate::i18n::Lang::En);
+    for scan in &scans {
+        seen.record(id, scan, Some(&application))
+            .map_err(|e| e.to_string())?;
+    }
+    drop(seen);
+    Ok((out.into_iter().map(|r| r.reading).collect(), report))
 }

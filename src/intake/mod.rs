@@ -224,6 +224,8 @@ pub enum CaseError {
     Altered(String),
     #[error("case storage: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the index of files seen: {0}")]
+    Seen(#[from] crate::forensics::repeat::SeenError),
 }
 
 impl Cases {
@@ -231,6 +233,11 @@ impl Cases {
         Cases {
             root: data_dir.join("cases"),
         }
+    }
+
+    /// The index of files the checks have seen (`DIR/forensics/seen.jsonl`).
+    pub fn seen_path(&self) -> PathBuf {
+        self.root.with_file_name("forensics").join("seen.jsonl")
     }
 
     /// Checks every file and the application, then keeps them all under a new case id — or,
