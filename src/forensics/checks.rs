@@ -253,6 +253,22 @@ fn names(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
     let Some(f) = scan.reading.fields.get("holder_name") else {
         return;
     };
+    // Names whose words are printed in two scripts (a Latin surname, a Cyrillic given name)
+    // are what the engine makes of a Latin name it partly misread: not a name to judge by.
+    let script = |w: &str| {
+        if w.chars().any(|c| matches!(c, '\u{0400}'..='\u{04FF}')) {
+            'c'
+        } else {
+            'l'
+        }
+    };
+    let scripts: std::collections::BTreeSet<char> = f
+        .value
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+        .map(script)
+        .collect();
+    let reliable = scripts.len() == 1;
     if let Some(m) = &scan.reading.matches.holder_name
         && let Some(app) = ctx.application.and_then(|a| a.holder_name.as_deref())
         && m.verdict == "different"
@@ -260,7 +276,11 @@ fn names(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
         out.push(at(
             Finding::new(
                 "name.mismatch",
-                Severity::Critical,
+                if reliable {
+                    Severity::Critical
+                } else {
+                    Severity::Info
+                },
                 [
                     ("document", json!(f.value)),
                     ("application", json!(app)),
@@ -492,5 +512,272 @@ pub fn across(scans: &[Scan], ctx: &Context, out: &mut Vec<Finding>) {
                 ("since", json!("—")),
             ],
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forensics::{References, Thresholds, assess};
+    use crate::intake::{Application, raster::Format};
+    use crate::ocr::{FileReading, FileRef, Matches};
+    use std::collections::BTreeMap;
+
+    fn reading(kind: ForeignKind, country: &str, fields: &[(&str, &str)]) -> FileReading {
+        FileReading {
+            status: "read",
+            unreadable: vec![],
+            kind: Some(kind),
+            country: Some(country.into()),
+            template: None,
+            fields: fields
+                .iter()
+                .enumerate()
+                .map(|(i, (k, v))| {
+                    (
+                        k.to_string(),
+                        Field {
+                            value: v.to_string(),
+                            confidence: 0.95,
+                            page: 1,
+                            bbox: [100, 100 + 50 * i as u32, 300, 30],
+                        },
+                    )
+                })
+                .collect(),
+            file: FileRef {
+                name: "scan.jpg".into(),
+                sha256: "ab".repeat(32),
+                format: Format::Jpeg,
+            },
+            application: None,
+            matches: Matches::default(),
+            languages: "rus+eng".into(),
+            pages: vec![],
+            timings_ms: BTreeMap::new(),
+        }
+    }
+
+    fn findings(readings: &[FileReading], app: Option<&Application>) -> Vec<Finding> {
+        let scans: Vec<Scan> = readings
+            .iter()
+            .map(|r| Scan {
+                reading: r,
+                pages: &[],
+            })
+            .collect();
+        let ctx = Context {
+            application: app,
+            references: References::builtin(),
+            seen: None,
+            today: time::macros::date!(2026 - 12 - 06),
+        };
+        let mut out = Vec::new();
+        for s in &scans {
+            document(s, &ctx, &mut out);
+        }
+        across(&scans, &ctx, &mut out);
+        out
+    }
+
+    fn codes(f: &[Finding]) -> Vec<&'static str> {
+        f.iter().map(|f| f.code).collect()
+    }
+
+    const GOOD: [(&str, &str); 9] = [
+        ("holder_name", "Каримова Гульнара Рустамовна"),
+        ("institution", "Таджикский национальный университет"),
+        ("series", "АМ"),
+        ("number", "7888922"),
+        ("study_start", "2013"),
+        ("study_end", "2017"),
+        ("issue_date", "2017-07-13"),
+        ("birth_date", "1995-03-02"),
+        ("registration_number", "30829"),
+    ];
+
+    #[test]
+    fn a_consistent_diploma_has_no_findings() {
+        let r = reading(ForeignKind::Diploma, "TJ", &GOOD);
+        assert!(findings(&[r], None).is_empty());
+    }
+
+    fn with(changes: &[(&str, &str)]) -> FileReading {
+        let mut fields: Vec<(&str, &str)> = GOOD.to_vec();
+        for (k, v) in changes {
+            fields.retain(|(f, _)| f != k);
+            fields.push((k, v));
+        }
+        reading(ForeignKind::Diploma, "TJ", &fields)
+    }
+
+    #[test]
+    fn impossible_dates_are_named_with_their_values() {
+        let f = findings(&[with(&[("issue_date", "2015-07-13")])], None);
+        assert_eq!(codes(&f), ["dates.issue_before_study_end"]);
+        assert_eq!(f[0].evidence["issue_date"], "2015-07-13");
+        assert_eq!(f[0].bbox, Some([100, 500, 300, 30]), "the issue date's box");
+        assert!(
+            f[0].messages["ru"].contains("2015-07-13"),
+            "{:?}",
+            f[0].messages
+        );
+        assert!(f[0].messages["kk"].contains("2017"), "{:?}", f[0].messages);
+
+        let f = findings(&[with(&[("issue_date", "2031-07-13")])], None);
+        assert!(codes(&f).contains(&"dates.future"), "{:?}", codes(&f));
+        let f = findings(&[with(&[("study_start", "2019")])], None);
+        assert_eq!(codes(&f), ["dates.study_order"]);
+        let f = findings(&[with(&[("study_start", "2009")])], None);
+        assert_eq!(codes(&f), ["dates.study_length"]);
+        // Born 2005: eight at admission, twelve at graduation.
+        let f = findings(&[with(&[("birth_date", "2005-01-01")])], None);
+        assert_eq!(
+            codes(&f),
+            ["dates.age_at_admission", "dates.age_at_graduation"]
+        );
+        let app = Application {
+            birth_date: Some("1995-03-03".into()),
+            ..Default::default()
+        };
+        let f = findings(&[with(&[])], Some(&app));
+        assert_eq!(codes(&f), ["dates.birth_date_differs"]);
+    }
+
+    #[test]
+    fn numbers_are_held_to_their_countrys_shapes() {
+        let f = findings(&[with(&[("number", "788892")])], None);
+        assert_eq!(codes(&f), ["number.malformed"]);
+        assert_eq!(f[0].evidence["shape"], "######");
+        assert_eq!(f[0].evidence["expected"], "#######");
+        // A Latin series where Tajik diplomas print Cyrillic letters.
+        let f = findings(&[with(&[("series", "AM")])], None);
+        assert_eq!(codes(&f), ["number.malformed"]);
+        // No rule for the country: nothing to hold it to.
+        let r = reading(ForeignKind::Diploma, "ZZ", &[("number", "1")]);
+        assert!(findings(&[r], None).is_empty());
+    }
+
+    #[test]
+    fn a_closed_or_unaccredited_institution_and_an_unknown_one() {
+        let r = reading(
+            ForeignKind::Diploma,
+            "KG",
+            &[
+                ("institution", "Восточный гуманитарный институт"),
+                ("issue_date", "2016-06-20"),
+            ],
+        );
+        let f = findings(&[r], None);
+        assert_eq!(
+            codes(&f),
+            ["dates.after_closure", "institution.not_accredited"]
+        );
+        let r = reading(
+            ForeignKind::Diploma,
+            "KG",
+            &[
+                ("institution", "Восточный гуманитарный институт"),
+                ("issue_date", "2010-06-20"),
+            ],
+        );
+        assert!(findings(&[r], None).is_empty());
+        let r = reading(
+            ForeignKind::Diploma,
+            "KG",
+            &[("institution", "Академия несуществующих наук")],
+        );
+        let f = findings(&[r], None);
+        assert_eq!(codes(&f), ["institution.unknown"]);
+        assert_eq!(f[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn the_name_against_the_application() {
+        let mut r = with(&[]);
+        r.matches.holder_name = Some(crate::ocr::names::compare(
+            "Петров Сергей",
+            "Каримова Гульнара Рустамовна",
+        ));
+        let app = Application {
+            holder_name: Some("Петров Сергей".into()),
+            ..Default::default()
+        };
+        let f = findings(&[r], Some(&app));
+        assert_eq!(codes(&f), ["name.mismatch"]);
+        assert_eq!(f[0].severity, Severity::Critical);
+        let f = findings(&[with(&[("holder_name", "Kаримова Гульнара")])], None);
+        assert_eq!(codes(&f), ["name.mixed_script"]);
+    }
+
+    #[test]
+    fn apostilles_against_the_convention_and_the_document() {
+        let apostille = |country: &str, date: &str| {
+            reading(
+                ForeignKind::Apostille,
+                country,
+                &[
+                    ("apostille_country", country),
+                    ("apostille_signed_by", "A. B"),
+                    ("apostille_capacity", "rector"),
+                    ("apostille_seal_of", "X"),
+                    ("apostille_place", "Y"),
+                    ("apostille_date", date),
+                    ("apostille_authority", "Z"),
+                    ("apostille_number", "1/2"),
+                    ("seal", "present"),
+                    ("signature", "present"),
+                ],
+            )
+        };
+        assert!(findings(&[apostille("CN", "2024-01-10")], None).is_empty());
+        let f = findings(&[apostille("CN", "2020-01-10")], None);
+        assert_eq!(codes(&f), ["apostille.not_party"]);
+        assert_eq!(f[0].evidence["since"], "2023-11-07");
+        // Not in the table at all (Turkmenistan): not a party.
+        let f = findings(&[apostille("TM", "2020-01-10")], None);
+        assert_eq!(codes(&f), ["apostille.not_party"]);
+        // Dated before the diploma it certifies.
+        let f = findings(&[with(&[]), apostille("TJ", "2017-05-01")], None);
+        assert_eq!(codes(&f), ["apostille.before_document"]);
+        let mut bare = apostille("RU", "2020-01-10");
+        bare.fields.retain(|k, _| k.starts_with("apostille_c"));
+        let f = findings(&[bare], None);
+        assert_eq!(codes(&f), ["apostille.missing_fields"]);
+        assert_eq!(f[0].evidence["count"], 8);
+    }
+
+    #[test]
+    fn risk_and_route() {
+        let t = Thresholds::default();
+        let ok = with(&[]);
+        let scans = [Scan {
+            reading: &ok,
+            pages: &[],
+        }];
+        assert_eq!(
+            assess(&scans, &[], &t),
+            (0.0, crate::forensics::Route::Cleared)
+        );
+        let info = Finding::new("institution.unknown", Severity::Info, []);
+        assert_eq!(
+            assess(&scans, std::slice::from_ref(&info), &t).1,
+            crate::forensics::Route::Cleared
+        );
+        let warn = Finding::new("number.malformed", Severity::Warning, []);
+        let (risk, route) = assess(&scans, &[warn.clone(), info], &t);
+        assert_eq!(route, crate::forensics::Route::Review);
+        assert!((risk - (1.0 - 0.7 * 0.98)).abs() < 1e-3, "{risk}");
+        // Unreadable wins: ask for a new scan whatever else was found.
+        let mut blank = with(&[]);
+        blank.status = "unreadable";
+        let scans = [Scan {
+            reading: &blank,
+            pages: &[],
+        }];
+        assert_eq!(
+            assess(&scans, &[warn], &t).1,
+            crate::forensics::Route::Unreadable
+        );
     }
 }

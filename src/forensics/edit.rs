@@ -23,12 +23,21 @@ const FIELDS: [&str; 9] = [
     "specialty",
 ];
 
-/// The paper under a field and around it must agree to this many grey levels.
-pub const MAX_PAPER_STEP: f32 = 4.5;
+/// How much brighter the paper under a field may be than the paper around it, in grey levels.
+pub const MAX_BRIGHTER: f32 = 3.0;
+/// How much darker it may be: more, because a blurred scan spreads ink into the paper of a
+/// small box, which darkens it (measured on genuine scans: up to 4.3 darker, 1.3 brighter).
+pub const MAX_DARKER: f32 = 5.0;
+
+/// Whether a step in paper level is past what genuine paper shows.
+pub fn is_patch(step: f32) -> bool {
+    step > MAX_BRIGHTER || step < -MAX_DARKER
+}
 
 /// The paper level of the pixels of `img` inside `outer` and outside `inner` (if given):
-/// the median of the pixels within 40 levels of the region's bright end, so ink, however
-/// much of it, does not count; and the ink level, the region's darkest 3%.
+/// the upper quartile of the pixels within 40 levels of the region's bright end, so ink,
+/// however much of it, and the grey a blur spreads round it do not count; and the ink level,
+/// the region's darkest 3%.
 fn paper_level(img: &GrayImage, outer: [i64; 4], inner: Option<[i64; 4]>) -> Option<(f32, f32)> {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let mut hist = [0u32; 256];
@@ -72,7 +81,7 @@ fn paper_level(img: &GrayImage, outer: [i64; 4], inner: Option<[i64; 4]>) -> Opt
     let mut acc = 0;
     for (v, c) in hist.iter().enumerate().skip(floor) {
         acc += c;
-        if acc * 2 >= paper {
+        if acc * 4 >= paper * 3 {
             return Some((v as f32, ink));
         }
     }
@@ -162,7 +171,10 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
                 ("field", json!(field)),
                 ("value", json!(value)),
                 ("step", json!((f64::from(step) * 10.0).round() / 10.0)),
-                ("max", json!(MAX_PAPER_STEP)),
+                (
+                    "max",
+                    json!(if step > 0.0 { MAX_BRIGHTER } else { MAX_DARKER }),
+                ),
             ],
         )
     };
@@ -183,7 +195,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             }
         }
         if let Some((step, bbox)) = worst(page, &boxes)
-            && step.abs() > MAX_PAPER_STEP
+            && is_patch(step)
         {
             flagged.push((f.page, bbox));
             out.push(finding(name, &f.value, step).at(sha, f.page, bbox));
@@ -222,7 +234,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
                     .map(|w| w.bbox),
             );
             if let Some((step, at)) = worst(page, &boxes)
-                && step.abs() > MAX_PAPER_STEP
+                && is_patch(step)
             {
                 flagged.push((text.page, bbox));
                 out.push(finding("line", &line, step).at(sha, text.page, at));
@@ -271,8 +283,8 @@ mod tests {
         assert!(plain.abs() < 2.0, "{plain}");
         // The paper at x≈600 is 236, the ink 35: a patch 8 levels brighter.
         let step = paper_step(&page(Some(244)), bbox).unwrap();
-        assert!(step > MAX_PAPER_STEP, "{step}");
+        assert!(step > MAX_BRIGHTER, "{step}");
         let step = paper_step(&page(Some(228)), bbox).unwrap();
-        assert!(step < -MAX_PAPER_STEP, "{step}");
+        assert!(step < -MAX_DARKER, "{step}");
     }
 }

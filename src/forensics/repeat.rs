@@ -321,3 +321,166 @@ pub fn check(scan: &Scan, application: Option<&Application>, seen: &Seen, out: &
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::raster::Format;
+    use crate::ocr::extract::Field;
+    use crate::ocr::{FileReading, FileRef, Matches, PageText, Word};
+    use std::collections::BTreeMap;
+
+    /// A reading of one page whose words are `words` at `(x, y)`, scaled by `k`.
+    fn reading(sha: &str, words: &[(&str, u32, u32)], k: f32, number: &str) -> FileReading {
+        let words: Vec<Word> = words
+            .iter()
+            .enumerate()
+            .map(|(i, (t, x, y))| Word {
+                text: t.to_string(),
+                confidence: 0.95,
+                bbox: [
+                    (*x as f32 * k) as u32,
+                    (*y as f32 * k) as u32,
+                    (120.0 * k) as u32,
+                    (30.0 * k) as u32,
+                ],
+                line: i as u32,
+            })
+            .collect();
+        let mut fields = BTreeMap::new();
+        fields.insert(
+            "number".to_string(),
+            Field {
+                value: number.into(),
+                confidence: 0.9,
+                page: 1,
+                bbox: [0, 0, 10, 10],
+            },
+        );
+        FileReading {
+            status: "read",
+            unreadable: vec![],
+            kind: None,
+            country: Some("KG".into()),
+            template: None,
+            fields,
+            file: FileRef {
+                name: "scan.jpg".into(),
+                sha256: sha.into(),
+                format: Format::Jpeg,
+            },
+            application: None,
+            matches: Matches::default(),
+            languages: "rus".into(),
+            pages: vec![PageText {
+                page: 1,
+                width: 1654,
+                height: 2339,
+                preprocess: Default::default(),
+                mean_confidence: 0.95,
+                words,
+                text: String::new(),
+                orientation_degrees: 0,
+                unreadable: None,
+            }],
+            timings_ms: BTreeMap::new(),
+        }
+    }
+
+    const PAGE: [(&str, u32, u32); 10] = [
+        ("ДИПЛОМ", 700, 200),
+        ("Кыргызский", 400, 300),
+        ("национальный", 600, 300),
+        ("университет", 800, 300),
+        ("Токтогулов", 500, 500),
+        ("Тимур", 700, 500),
+        ("1234567", 600, 400),
+        ("Экономика", 600, 700),
+        ("экономист", 600, 800),
+        ("2019-06-30", 300, 1000),
+    ];
+
+    fn app(name: &str) -> Application {
+        Application {
+            holder_name: Some(name.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_rescaled_copy_is_the_same_print_and_another_holders_diploma_is_not() {
+        let first = reading("aa", &PAGE, 1.0, "1234567");
+        let copy = reading("bb", &PAGE, 0.93, "1234567");
+        let mut other_words = PAGE;
+        other_words[4] = ("Назаров", 500, 500);
+        other_words[5] = ("Сергей", 700, 500);
+        other_words[6] = ("7654321", 600, 400);
+        other_words[9] = ("2020-06-30", 300, 1000);
+        // The same layout, the lines lower down by 3% of the page.
+        for w in &mut other_words {
+            w.2 += 30;
+        }
+        let other = reading("cc", &other_words, 1.0, "7654321");
+        let fp = |r: &FileReading| {
+            fingerprints(&Scan {
+                reading: r,
+                pages: &[],
+            })
+            .remove(0)
+        };
+        assert!(similarity(&fp(&first), &fp(&copy)) >= 0.99);
+        assert!(similarity(&fp(&first), &fp(&other)) < SAME_PRINT);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("forensics").join("seen.jsonl");
+        let mut seen = Seen::open(&path).unwrap();
+        let scan = |r| Scan {
+            reading: r,
+            pages: &[],
+        };
+        seen.record("case-1", &scan(&first), Some(&app("Токтогулов Тимур")))
+            .unwrap();
+        // Kept: a new process sees it.
+        let seen = Seen::open(&path).unwrap();
+        assert_eq!(seen.len(), 1);
+
+        let mut out = Vec::new();
+        check(&scan(&copy), Some(&app("Назаров Сергей")), &seen, &mut out);
+        let codes: Vec<_> = out.iter().map(|f| (f.code, f.severity)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("repeat.near_duplicate", Severity::Critical),
+                ("number.duplicate", Severity::Critical)
+            ]
+        );
+        assert_eq!(out[0].evidence["case"], "case-1");
+        // The same holder filing again: worth a look, not an alarm.
+        let mut out = Vec::new();
+        check(
+            &scan(&copy),
+            Some(&app("Toktogulov Timur")),
+            &seen,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Warning);
+        // The same file.
+        let mut out = Vec::new();
+        check(&scan(&first), Some(&app("Назаров Сергей")), &seen, &mut out);
+        assert_eq!(out[0].code, "repeat.same_file");
+        // Another diploma: nothing.
+        let mut out = Vec::new();
+        check(&scan(&other), Some(&app("Назаров Сергей")), &seen, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn a_damaged_index_is_named_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seen.jsonl");
+        std::fs::write(&path, "{\"case\": 1}\n").unwrap();
+        let e = Seen::open(&path).err().unwrap().to_string();
+        assert!(e.contains("line 1"), "{e}");
+    }
+}
