@@ -31,7 +31,7 @@ pub const MAX_DARKER: f32 = 5.0;
 
 /// Whether a step in paper level is past what genuine paper shows.
 pub fn is_patch(step: f32) -> bool {
-    step > MAX_BRIGHTER || step < -MAX_DARKER
+    !(-MAX_DARKER..=MAX_BRIGHTER).contains(&step)
 }
 
 /// The paper level of the pixels of `img` inside `outer` and outside `inner` (if given):
