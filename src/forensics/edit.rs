@@ -268,11 +268,13 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         };
         // The field as a whole, and each of its printed lines (a surname pasted over the
         // first line of a name set on two).
+        // (A box over two lines takes in the gap between them and whatever lies beside it,
+        // so only its lines are judged.)
         let mut boxes = vec![f.bbox];
         if let Some(text) = scan.reading.pages.iter().find(|p| p.page == f.page) {
             let ls = lines(&inside(&text.words, f.bbox));
             if ls.len() > 1 {
-                boxes.extend(ls.into_iter().map(|(b, _)| b));
+                boxes = ls.into_iter().map(|(b, _)| b).collect();
             }
         }
         if let Some((step, bbox)) = worst(page, halo(i), &boxes)

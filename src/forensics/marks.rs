@@ -314,10 +314,11 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         // a signature.
         let b = signer.bbox;
         let x = b[0] + b[2];
+        // Short of the page's last tenth, where a frame's rules would count as ink.
         let region = [
             x,
             b[1].saturating_sub(b[3] * 3),
-            page.width().saturating_sub(x),
+            (page.width() * 9 / 10).saturating_sub(x),
             b[3] * 7,
         ];
         let mut masked = page.clone();
@@ -332,7 +333,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             }
         }
         let share = crate::ocr::extract::unexplained_ink(&masked, region, &text.words);
-        if share < 0.004 {
+        if share < 0.0015 {
             out.push(
                 Finding::new(
                     "signature.missing",
