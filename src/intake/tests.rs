@@ -261,3 +261,39 @@ fn cases_are_listed_oldest_first_and_only_unread_ones_wait_for_a_reading() {
     assert_eq!(files[0].format, Format::Png);
     assert!(matches!(cases.reading("nope"), Err(CaseError::Unknown(_))));
 }
+
+#[test]
+fn a_scan_of_two_thousand_pages_is_refused_by_its_page_count_before_any_page_is_decoded() {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let image_id = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 8, "Height" => 8,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+        },
+        vec![200; 64],
+    ));
+    let content = doc.add_object(Stream::new(dictionary! {}, b"/Im0 Do".to_vec()));
+    let kids: Vec<Object> = (0..2000)
+        .map(|_| {
+            doc.add_object(dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => image_id } },
+            })
+            .into()
+        })
+        .collect();
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => 2000 }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).unwrap();
+    let received = Received::check("case.pdf", pdf).unwrap();
+    let e = received.pages().err().unwrap().to_string();
+    assert!(e.contains("case.pdf") && e.contains("2000 pages"), "{e}");
+}
