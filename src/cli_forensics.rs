@@ -13,7 +13,8 @@ use tanba::i18n::Lang;
 use tanba::intake::{Application, Received};
 use tanba::ocr::{self, preprocess, synth::diploma::Tamper};
 
-fn application(path: Option<&Path>) -> Result<Option<Application>> {
+/// The application JSON at `path`, if one is given, with every broken field named.
+pub fn application(path: Option<&Path>) -> Result<Option<Application>> {
     let Some(p) = path else { return Ok(None) };
     let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
     Application::from_json(&bytes).map(Some).map_err(|errors| {
@@ -27,10 +28,6 @@ fn application(path: Option<&Path>) -> Result<Option<Application>> {
                 .join("; ")
         )
     })
-}
-
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
 }
 
 pub struct CheckArgs<'a> {
@@ -78,7 +75,7 @@ pub fn check(a: CheckArgs) -> Result<ExitCode> {
         application: app.as_ref(),
         references: References::builtin(),
         seen: seen.as_ref(),
-        today: today(),
+        today: crate::today(),
     };
     let mut report = forensics::report(&scans, &ctx, &thresholds, lang);
     for r in &read {
@@ -265,7 +262,7 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
             application: app.as_ref(),
             references,
             seen: Some(seen),
-            today: today(),
+            today: crate::today(),
         };
         let scans = [read.scan()];
         let findings = forensics::check(&scans, &ctx);

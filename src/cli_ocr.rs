@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
-use tanba::intake::{Application, Received};
+use tanba::intake::Received;
 use tanba::ocr::{self, preprocess};
 
 fn check_skip(skip: &[String]) -> Result<()> {
@@ -31,23 +31,7 @@ pub fn ocr(
     json: bool,
 ) -> Result<ExitCode> {
     check_skip(skip)?;
-    let application = match application {
-        None => None,
-        Some(p) => {
-            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-            Some(Application::from_json(&bytes).map_err(|errors| {
-                anyhow::anyhow!(
-                    "{}: {}",
-                    p.display(),
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            })?)
-        }
-    };
+    let application = crate::cli_forensics::application(application)?;
     let mut timings = BTreeMap::new();
     let t = Instant::now();
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;

@@ -218,14 +218,8 @@ fn numbers(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
             let b = f.bbox;
             let raw: Vec<&str> = page
                 .map(|p| {
-                    p.words
-                        .iter()
-                        .filter(|w| {
-                            w.bbox[0] >= b[0]
-                                && w.bbox[1] >= b[1]
-                                && w.bbox[0] + w.bbox[2] <= b[0] + b[2]
-                                && w.bbox[1] + w.bbox[3] <= b[1] + b[3]
-                        })
+                    super::edit::inside(&p.words, b)
+                        .into_iter()
                         .map(|w| w.text.as_str())
                         .collect()
                 })

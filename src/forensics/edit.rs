@@ -195,7 +195,7 @@ pub fn paper_step(img: &GrayImage, halo: &InkHalo, bbox: [u32; 4]) -> Option<f32
 }
 
 /// The words of `words` wholly inside `b`.
-fn inside(words: &[Word], b: [u32; 4]) -> Vec<&Word> {
+pub(crate) fn inside(words: &[Word], b: [u32; 4]) -> Vec<&Word> {
     words
         .iter()
         .filter(|w| {
