@@ -28,6 +28,7 @@ field-status-reason = Reason
 field-current = Current version
 kind-attestat = School-leaving certificate (attestat)
 kind-diploma = Diploma
+kind-recognition = Recognition certificate
 kind-guardianship = Guardianship act
 ledger-entry = Ledger entry
 ledger-checkpoint = Included in the signed checkpoint of size

@@ -27,6 +27,7 @@ field-status-reason = Негіздеме
 field-current = Қолданыстағы нұсқа
 kind-attestat = Аттестат
 kind-diploma = Диплом
+kind-recognition = Тану туралы куәлік
 kind-guardianship = Қамқоршылық актісі
 ledger-entry = Тізілім жазбасы
 ledger-checkpoint = Қол қойылған бақылау нүктесіне енген, өлшемі

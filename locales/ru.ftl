@@ -27,6 +27,7 @@ field-status-reason = Основание
 field-current = Действующая версия
 kind-attestat = Аттестат
 kind-diploma = Диплом
+kind-recognition = Свидетельство о признании
 kind-guardianship = Акт об опеке (попечительстве)
 ledger-entry = Запись реестра
 ledger-checkpoint = Включена в подписанную контрольную точку размера

@@ -62,6 +62,17 @@ const ISSUERS: [(&str, DocumentKind, [&str; 3], &str); 4] = [
     ),
 ];
 
+/// The recognition body: it signs the recognition certificates the officers decide on.
+/// (Synthetic BIN; the names are those of Kazakhstan's ENIC.)
+pub const RECOGNITION_BODY: (&str, [&str; 3]) = (
+    "010540000128",
+    [
+        "Болон процесі және академиялық ұтқырлық орталығы",
+        "Центр Болонского процесса и академической мобильности",
+        "Bologna Process and Academic Mobility Centre",
+    ],
+);
+
 #[derive(Debug, thiserror::Error)]
 #[error("demo: {0}")]
 pub struct DemoError(String);
@@ -114,6 +125,7 @@ pub fn seed_accounts(
             DocumentKind::Guardianship => "guardianship",
             DocumentKind::Diploma if bin == ISSUERS[1].0 => "college",
             DocumentKind::Diploma => "university",
+            DocumentKind::Recognition => "recognition",
         };
         wanted.push((
             format!("{name}.operator"),
@@ -235,6 +247,60 @@ pub fn seed_cases(dir: &DataDir, folder: &Path) -> Result<Vec<String>, DemoError
     Ok(ids)
 }
 
+/// Registers a demo issuer for `kind` with a key this deployment holds (once); its key.
+fn register(
+    dir: &DataDir,
+    svc: &crate::issuance::Issuance,
+    root: &crate::credential::issuer_key::IssuerSigningKey,
+    bin: &str,
+    names: [&str; 3],
+    kind: DocumentKind,
+) -> Result<crate::credential::issuer_key::IssuerSigningKey, DemoError> {
+    let key = dir
+        .issuer_key(bin, true)
+        .map_err(err)?
+        .ok_or_else(|| err("no key"))?;
+    if svc.registry().issuer(bin).is_some() {
+        return Ok(key);
+    }
+    let reg = svc.registry();
+    let names = Names {
+        kk: names[0].into(),
+        ru: names[1].into(),
+        en: names[2].into(),
+    };
+    svc.change_registry(
+        &reg.sign(
+            root,
+            Change::RegisterIssuer {
+                seq: reg.next_seq(),
+                bin: bin.into(),
+                names,
+                kinds: vec![kind],
+            },
+        )
+        .map_err(err)?,
+    )
+    .map_err(err)?;
+    let reg = svc.registry();
+    svc.change_registry(
+        &reg.sign(
+            root,
+            Change::AddKey {
+                seq: reg.next_seq(),
+                bin: bin.into(),
+                key_id: key.public().key_id(),
+                public_key: key.public().to_base64url(),
+                not_before: "2000-01-01".into(),
+                not_after: "2099-12-31".into(),
+            },
+        )
+        .map_err(err)?,
+    )
+    .map_err(err)?;
+    Ok(key)
+}
+
 /// Where the demo writes, under the data directory.
 pub fn demo_dir(dir: &DataDir) -> PathBuf {
     dir.path.join("demo")
@@ -278,47 +344,7 @@ pub fn seed(
     let root = dir.authority_key().map_err(err)?;
     let mut manifest: Vec<ManifestEntry> = Vec::new();
     for ((bin, kind, names, csv), docs) in ISSUERS.into_iter().zip(batches) {
-        let key = dir
-            .issuer_key(bin, true)
-            .map_err(err)?
-            .ok_or_else(|| err("no key"))?;
-        if svc.registry().issuer(bin).is_none() {
-            let reg = svc.registry();
-            let names = Names {
-                kk: names[0].into(),
-                ru: names[1].into(),
-                en: names[2].into(),
-            };
-            svc.change_registry(
-                &reg.sign(
-                    &root,
-                    Change::RegisterIssuer {
-                        seq: reg.next_seq(),
-                        bin: bin.into(),
-                        names,
-                        kinds: vec![kind],
-                    },
-                )
-                .map_err(err)?,
-            )
-            .map_err(err)?;
-            let reg = svc.registry();
-            svc.change_registry(
-                &reg.sign(
-                    &root,
-                    Change::AddKey {
-                        seq: reg.next_seq(),
-                        bin: bin.into(),
-                        key_id: key.public().key_id(),
-                        public_key: key.public().to_base64url(),
-                        not_before: "2000-01-01".into(),
-                        not_after: "2099-12-31".into(),
-                    },
-                )
-                .map_err(err)?,
-            )
-            .map_err(err)?;
-        }
+        let key = register(dir, &svc, &root, bin, names, kind)?;
         let issued = svc
             .issue_batch(bin, &key, &docs, today)
             .map_err(|e| match e {
@@ -374,6 +400,8 @@ pub fn seed(
         }
         manifest.extend(entries);
     }
+    let (bin, names) = RECOGNITION_BODY;
+    register(dir, &svc, &root, bin, names, DocumentKind::Recognition)?;
     write_manifest(&out, &manifest).map_err(err)?;
     let bytes = std::fs::read(&manifest_path).map_err(err)?;
     serde_json::from_slice(&bytes).map_err(err)

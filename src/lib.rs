@@ -18,5 +18,6 @@ pub mod issuance;
 pub mod ledger;
 pub mod ocr;
 pub mod registry;
+pub mod review;
 pub mod store;
 pub mod verify;

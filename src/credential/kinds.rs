@@ -1,4 +1,4 @@
-//! The three document kinds, their fields, labels in Kazakh, Russian and English, and the
+//! The document kinds — attestat, diploma, guardianship act and recognition certificate — their fields, labels in Kazakh, Russian and English, and the
 //! rules an issuer's input must satisfy before anything is signed.
 //!
 //! Validation collects every problem, not just the first, and each [`FieldError`] names the
@@ -747,9 +747,33 @@ pub fn label(field: &str) -> Option<(&'static str, &'static str, &'static str)> 
         "start_date" => ("Басталған күні", "Дата начала", "Start date"),
         "planned_end" => ("Аяқталу күні", "Дата окончания", "Planned end"),
         "status" => ("Мәртебесі", "Статус", "Status"),
+        "decision_number" => ("Шешім нөмірі", "Номер решения", "Decision number"),
+        "foreign_country" => ("Берген ел", "Страна выдачи", "Country of issue"),
+        "foreign_kind" => ("Құжат түрі", "Вид документа", "Kind of document"),
+        "foreign_institution" => (
+            "Шетелдік оқу орны",
+            "Иностранное учебное заведение",
+            "Foreign institution",
+        ),
+        "foreign_specialty" => (
+            "Шетелдік мамандық",
+            "Иностранная специальность",
+            "Foreign specialty",
+        ),
+        "foreign_series" => ("Құжат сериясы", "Серия документа", "Document series"),
+        "foreign_number" => ("Құжат нөмірі", "Номер документа", "Document number"),
+        "foreign_issued_on" => (
+            "Құжат берілген күні",
+            "Дата выдачи документа",
+            "Document issued on",
+        ),
+        "case" => ("Іс", "Дело", "Case"),
         _ => return None,
     })
 }
+
+mod recognition;
+pub use recognition::{RecognisedLevel, Recognition};
 
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,7 @@
 
 use super::kinds::{
     Attestat, AttestatHonours, AttestatLevel, Diploma, DiplomaLevel, Guardianship,
-    GuardianshipForm, GuardianshipStatus,
+    GuardianshipForm, GuardianshipStatus, Recognition,
 };
 use super::record::{CredentialId, DocumentKind};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
@@ -65,6 +65,7 @@ pub enum Body<'a> {
     Attestat(&'a Attestat),
     Diploma(&'a Diploma),
     Guardianship(&'a Guardianship),
+    Recognition(&'a Recognition),
 }
 
 impl Body<'_> {
@@ -73,6 +74,7 @@ impl Body<'_> {
             Body::Attestat(_) => DocumentKind::Attestat,
             Body::Diploma(_) => DocumentKind::Diploma,
             Body::Guardianship(_) => DocumentKind::Guardianship,
+            Body::Recognition(_) => DocumentKind::Recognition,
         }
     }
 }
@@ -451,6 +453,11 @@ fn title(body: &Body<'_>) -> (String, String, Option<(&'static str, &'static str
             };
             (kk.into(), ru.into(), None)
         }
+        Body::Recognition(_) => (
+            "БІЛІМ ТУРАЛЫ ШЕТЕЛДІК ҚҰЖАТТЫ ТАНУ ТУРАЛЫ КУӘЛІК".into(),
+            "СВИДЕТЕЛЬСТВО О ПРИЗНАНИИ ИНОСТРАННОГО ДОКУМЕНТА ОБ ОБРАЗОВАНИИ".into(),
+            None,
+        ),
     }
 }
 
@@ -627,11 +634,52 @@ fn guardianship(l: &mut Layout<'_>, g: &Guardianship) {
     field(l, "status", &status);
 }
 
+fn recognition(l: &mut Layout<'_>, r: &Recognition) {
+    field(l, "holder_name", &r.holder.full_name);
+    field(l, "holder_iin", &r.holder.iin);
+    l.gap(4.0);
+    l.field(
+        "Шетелдік құжат",
+        "Иностранный документ / Foreign document",
+        &format!(
+            "{} · {} {}",
+            r.foreign_country.trim(),
+            r.foreign_series.trim(),
+            r.foreign_number.trim()
+        ),
+    );
+    field(l, "foreign_institution", &r.foreign_institution);
+    if !r.foreign_specialty.trim().is_empty() {
+        field(l, "foreign_specialty", &r.foreign_specialty);
+    }
+    field(l, "foreign_issued_on", &r.foreign_issued_on);
+    l.gap(4.0);
+    let (kk, ru) = r.level.words();
+    l.field(
+        "Қазақстандағы баламасы",
+        "Эквивалент в Казахстане / Kazakh equivalent",
+        &format!("{kk} / {ru}"),
+    );
+    if let Some(code) = &r.specialty_code {
+        field(
+            l,
+            "specialty_code",
+            &format!(
+                "{} {}",
+                code.trim(),
+                r.specialty_name.as_deref().unwrap_or("").trim()
+            ),
+        );
+    }
+    field(l, "issued_on", &r.issued_on);
+}
+
 fn series_number(body: &Body<'_>) -> Option<String> {
     match body {
         Body::Attestat(a) => Some(format!("{} № {}", a.series.trim(), a.number.trim())),
         Body::Diploma(d) => Some(format!("{} № {}", d.series.trim(), d.number.trim())),
         Body::Guardianship(_) => None,
+        Body::Recognition(r) => Some(format!("№ {}", r.decision_number.trim())),
     }
 }
 
@@ -696,6 +744,7 @@ fn lay_out<'f>(fonts: &'f Fonts, input: &PdfInput<'_>) -> Layout<'f> {
         Body::Attestat(a) => attestat(&mut l, a),
         Body::Diploma(d) => diploma(&mut l, d, sn.as_deref().unwrap_or_default()),
         Body::Guardianship(g) => guardianship(&mut l, g),
+        Body::Recognition(r) => recognition(&mut l, r),
     }
     verification_block(&mut l, input);
     l
@@ -896,6 +945,7 @@ fn write(
         DocumentKind::Attestat => "Attestat",
         DocumentKind::Diploma => "Diploma",
         DocumentKind::Guardianship => "Guardianship act",
+        DocumentKind::Recognition => "Recognition certificate",
     };
     pdf.document_info(info)
         .title(TextStr(&format!("{kind} {}", input.id.verification_code())))

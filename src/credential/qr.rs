@@ -70,7 +70,7 @@ mod id_as_bytes {
 }
 
 /// Claim names on paper and their long forms: every byte counts below QR version 15.
-pub const SHORT_KEYS: [(&str, &str); 10] = [
+pub const SHORT_KEYS: [(&str, &str); 12] = [
     ("holder_name", "n"),
     ("child_name", "cn"),
     ("level", "l"),
@@ -81,6 +81,8 @@ pub const SHORT_KEYS: [(&str, &str); 10] = [
     ("form", "f"),
     ("start_date", "sd"),
     ("planned_end", "pe"),
+    ("foreign_country", "fc"),
+    ("decision_number", "dn"),
 ];
 
 /// The offline claims with their full names, for display.
@@ -137,6 +139,13 @@ pub fn offline_claims(kind: DocumentKind, claims: &Map<String, Value>) -> Map<St
             "honours",
         ],
         DocumentKind::Guardianship => &["child_name", "form", "start_date", "planned_end"],
+        DocumentKind::Recognition => &[
+            "holder_name",
+            "level",
+            "specialty_code",
+            "foreign_country",
+            "decision_number",
+        ],
     };
     claims
         .iter()

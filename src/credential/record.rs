@@ -142,6 +142,8 @@ pub enum DocumentKind {
     Attestat,
     Diploma,
     Guardianship,
+    /// A recognition certificate of a foreign education document.
+    Recognition,
 }
 
 /// The signed, public part of a credential: identifiers, dates and claim digests only.

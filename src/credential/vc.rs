@@ -161,6 +161,7 @@ pub fn credential_document(
         DocumentKind::Attestat => "KzSchoolLeavingCertificate",
         DocumentKind::Diploma => "KzDiploma",
         DocumentKind::Guardianship => "KzGuardianshipAct",
+        DocumentKind::Recognition => "KzRecognitionCertificate",
     };
     json!({
         "@context": ["https://www.w3.org/ns/credentials/v2"],

@@ -144,6 +144,8 @@ pub struct Thresholds {
     pub critical_weight: f64,
     /// From this risk on, an officer must look.
     pub review_at: f64,
+    /// From this risk on, a recognition takes effect only once a second officer confirms it.
+    pub confirm_at: f64,
 }
 
 impl Default for Thresholds {
@@ -153,6 +155,7 @@ impl Default for Thresholds {
             warning_weight: 0.3,
             critical_weight: 0.7,
             review_at: 0.25,
+            confirm_at: 0.5,
         }
     }
 }

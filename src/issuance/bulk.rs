@@ -44,6 +44,8 @@ pub enum BulkError {
     DuplicateColumn(String),
     #[error("the file is not valid CSV at line {line}: {reason}")]
     Malformed { line: u64, reason: String },
+    #[error("{0:?} documents are not issued in bulk")]
+    NotInBulk(DocumentKind),
 }
 
 /// Which text encoding a file was read in.
@@ -65,8 +67,11 @@ pub fn decode_text(bytes: &[u8]) -> (String, Encoding) {
     }
 }
 
-fn columns(kind: DocumentKind) -> (&'static [&'static str], &'static [&'static str]) {
-    match kind {
+/// Required and optional columns of a kind issued in bulk; `None` for a kind that is not.
+fn columns(kind: DocumentKind) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    Some(match kind {
+        // Recognition certificates come from the officers' decisions, one case at a time.
+        DocumentKind::Recognition => return None,
         DocumentKind::Attestat => (
             &[
                 "full_name",
@@ -115,7 +120,7 @@ fn columns(kind: DocumentKind) -> (&'static [&'static str], &'static [&'static s
             ],
             &["guardian2_name", "guardian2_iin", "planned_end"],
         ),
-    }
+    })
 }
 
 /// The documents of a CSV file, with the encoding it was read in, or every row's problems.
@@ -328,7 +333,7 @@ fn parse_table(
     kind: DocumentKind,
 ) -> Result<(Vec<Document>, Vec<RowError>), BulkError> {
     let header: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
-    let (required, optional) = columns(kind);
+    let (required, optional) = columns(kind).ok_or(BulkError::NotInBulk(kind))?;
     let mut index = HashMap::new();
     for (i, h) in header.iter().enumerate() {
         if index.insert(h.clone(), i).is_some() {
@@ -374,6 +379,7 @@ fn parse_table(
             DocumentKind::Attestat => row.attestat(),
             DocumentKind::Diploma => row.diploma(),
             DocumentKind::Guardianship => row.guardianship(),
+            DocumentKind::Recognition => return Err(BulkError::NotInBulk(kind)),
         };
         if row.errors.is_empty() {
             docs.push(doc);

@@ -33,7 +33,7 @@ use crate::credential::canonical;
 use crate::credential::disclosure::Disclosure;
 use crate::credential::ids::Bin;
 use crate::credential::issuer_key::{IssuerPublicKey, IssuerSigningKey};
-use crate::credential::kinds::{Attestat, Diploma, FieldError, Guardianship};
+use crate::credential::kinds::{Attestat, Diploma, FieldError, Guardianship, Recognition};
 use crate::credential::record::{CredentialId, DocumentKind, IssueParams, SignedHeader, issue};
 use crate::credential::sealed::MasterKey;
 use crate::ledger::{Entry, LeafIndex, Log};
@@ -53,6 +53,7 @@ pub enum Document {
     Attestat(Attestat),
     Diploma(Diploma),
     Guardianship(Guardianship),
+    Recognition(Recognition),
 }
 
 impl Document {
@@ -61,6 +62,7 @@ impl Document {
             Document::Attestat(_) => DocumentKind::Attestat,
             Document::Diploma(_) => DocumentKind::Diploma,
             Document::Guardianship(_) => DocumentKind::Guardianship,
+            Document::Recognition(_) => DocumentKind::Recognition,
         }
     }
 
@@ -69,6 +71,7 @@ impl Document {
             Document::Attestat(d) => d.validate(today),
             Document::Diploma(d) => d.validate(today),
             Document::Guardianship(d) => d.validate(today),
+            Document::Recognition(d) => d.validate(today),
         }
     }
 
@@ -77,6 +80,7 @@ impl Document {
             Document::Attestat(d) => d.claims(),
             Document::Diploma(d) => d.claims(),
             Document::Guardianship(d) => d.claims(),
+            Document::Recognition(d) => d.claims(),
         }
     }
 
@@ -115,6 +119,32 @@ impl Document {
                 "form": get("form"), "basis": get("basis"), "start_date": get("start_date"),
                 "planned_end": get("planned_end"), "status": get("status"),
             }),
+            DocumentKind::Recognition => {
+                let mut v = serde_json::json!({
+                    "kind": "recognition",
+                    "holder": {"full_name": get("holder_name"), "iin": get("holder_iin")},
+                    "issued_on": issued_on,
+                });
+                for k in [
+                    "decision_number",
+                    "foreign_country",
+                    "foreign_kind",
+                    "foreign_institution",
+                    "foreign_specialty",
+                    "foreign_series",
+                    "foreign_number",
+                    "foreign_issued_on",
+                    "level",
+                    "specialty_code",
+                    "specialty_name",
+                    "case",
+                ] {
+                    if let Some(x) = c.get(k) {
+                        v[k] = x.clone();
+                    }
+                }
+                v
+            }
         };
         serde_json::from_value(v)
             .map_err(|e| format!("the stored {kind:?} claims do not form a document: {e}"))
@@ -127,6 +157,7 @@ impl Document {
             Document::Attestat(d) => Body::Attestat(d),
             Document::Diploma(d) => Body::Diploma(d),
             Document::Guardianship(d) => Body::Guardianship(d),
+            Document::Recognition(d) => Body::Recognition(d),
         }
     }
 
@@ -136,6 +167,7 @@ impl Document {
             Document::Attestat(d) => &d.issued_on,
             Document::Diploma(d) => &d.issued_on,
             Document::Guardianship(d) => &d.basis.decision_date,
+            Document::Recognition(d) => &d.issued_on,
         }
     }
 
@@ -147,6 +179,7 @@ impl Document {
             Document::Guardianship(d) => std::iter::once(d.child.iin.trim())
                 .chain(d.guardians.iter().map(|g| g.iin.trim()))
                 .collect(),
+            Document::Recognition(d) => vec![d.holder.iin.trim()],
         }
     }
 
@@ -165,6 +198,14 @@ impl Document {
                 "guardianship|{}|{issuer}|{}",
                 d.child.iin.trim(),
                 d.basis.decision_number.trim()
+            ),
+            // One recognition per person and foreign document.
+            Document::Recognition(d) => format!(
+                "recognition|{}|{}|{}|{}",
+                d.holder.iin.trim(),
+                d.foreign_country.trim(),
+                d.foreign_series.trim(),
+                d.foreign_number.trim()
             ),
         }
     }
