@@ -141,6 +141,13 @@ pub fn seed_accounts(
         None,
         None,
     ));
+    // A second one: high-risk recognitions take two officers.
+    wanted.push((
+        "recognition.officer2".into(),
+        Role::RecognitionOfficer,
+        None,
+        None,
+    ));
     wanted.push((
         "apostille.officer".into(),
         Role::ApostilleOfficer,

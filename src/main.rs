@@ -775,6 +775,10 @@ fn serve_log(
             &dir.config.ocr_languages,
             dir.config.forensics.clone(),
         )?),
+        review: Some(tanba::review::Review::new(
+            &dir.path,
+            dir.config.forensics.confirm_at,
+        )),
         issuer_keys: Box::new(move |bin| keys_dir.issuer_key(bin, false).ok().flatten()),
         verify_limiter: tanba::http::ratelimit::RateLimiter::new(
             dir.config.verify_rate_per_s,

@@ -132,6 +132,8 @@ pub enum Action<'a> {
     },
     /// Open foreign-document cases and read their scans and readings.
     HandleCases,
+    /// Decide recognition cases: recognise, refuse, request documents, confirm.
+    Recognise,
 }
 
 impl Principal {
@@ -171,6 +173,11 @@ impl Principal {
             ) => Ok(()),
             (Action::HandleCases, _) => Err(format!(
                 "only recognition and apostille officers handle foreign-document cases; {} is {:?}",
+                self.username, self.role
+            )),
+            (Action::Recognise, Role::RecognitionOfficer) => Ok(()),
+            (Action::Recognise, _) => Err(format!(
+                "only recognition officers decide recognition cases; {} is {:?}",
                 self.username, self.role
             )),
             (Action::Read { .. }, _) => Err(format!(

@@ -750,11 +750,8 @@ pub fn label(field: &str) -> Option<(&'static str, &'static str, &'static str)> 
         "decision_number" => ("Шешім нөмірі", "Номер решения", "Decision number"),
         "foreign_country" => ("Берген ел", "Страна выдачи", "Country of issue"),
         "foreign_kind" => ("Құжат түрі", "Вид документа", "Kind of document"),
-        "foreign_institution" => (
-            "Шетелдік оқу орны",
-            "Иностранное учебное заведение",
-            "Foreign institution",
-        ),
+        // Printed under the line "foreign document": short enough for the PDF's label column.
+        "foreign_institution" => ("Оқу орны", "Учебное заведение", "Institution"),
         "foreign_specialty" => (
             "Шетелдік мамандық",
             "Иностранная специальность",

@@ -167,6 +167,11 @@ impl<'a> Attempt<'a> {
         }
     }
 
+    /// Names who the anonymous caller claims to be (a user name signing in), for the journal.
+    pub(super) fn claim(&mut self, who: &str) {
+        self.claimed = Some(who.to_string());
+    }
+
     pub(super) fn record(&self, outcome: Outcome, detail: &str) -> Result<(), ApiError> {
         let p = self.caller.principal.as_ref().ok();
         let line = JournalLine {
@@ -278,7 +283,7 @@ pub(super) fn issue_error(e: IssueError) -> ApiError {
     }
 }
 
-fn today() -> time::Date {
+pub(super) fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 

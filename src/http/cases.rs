@@ -48,7 +48,7 @@ fn jobs(svc: &Services) -> Result<&Jobs, ApiError> {
     })
 }
 
-fn case_error(e: CaseError) -> ApiError {
+pub(super) fn case_error(e: CaseError) -> ApiError {
     match e {
         CaseError::Invalid(_) => ApiError::Unprocessable(e.to_string()),
         CaseError::Unknown(_) => ApiError::NotFound(e.to_string()),

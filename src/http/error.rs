@@ -49,7 +49,17 @@ impl IntoResponse for ApiError {
             )
                 .into_response();
         }
-        let (status, message) = match self {
+        let (status, message) = self.parts();
+        let body = json!({"error": {"status": status.as_u16(), "message": message}});
+        (status, Json(body)).into_response()
+    }
+}
+
+impl ApiError {
+    /// The status code and the message a client is shown (an internal error's detail is
+    /// logged here, and replaced).
+    pub fn parts(self) -> (StatusCode, String) {
+        match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
@@ -66,9 +76,7 @@ impl IntoResponse for ApiError {
                     "internal error; it has been logged".to_string(),
                 )
             }
-        };
-        let body = json!({"error": {"status": status.as_u16(), "message": message}});
-        (status, Json(body)).into_response()
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod api;
 pub mod cases;
 pub mod error;
 mod ledger;
+mod officer;
 mod ops;
 mod page;
 mod portal;
@@ -76,6 +77,8 @@ pub struct Services {
     pub oidc: Option<crate::holder::oidc::Oidc>,
     /// Foreign-document cases and the background workers that read them; `None`: not taken.
     pub cases: Option<crate::intake::jobs::Jobs>,
+    /// The officers' decisions on those cases; `Some` when `cases` is.
+    pub review: Option<crate::review::Review>,
 }
 
 /// The whole application router.
@@ -89,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         .merge(page::router())
         .merge(portal::router())
         .merge(cases::router())
+        .merge(officer::router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // A verification batch of 1,000 QR texts is larger than other requests.
         .merge(

@@ -48,6 +48,7 @@ pub(super) fn templates() -> &'static Environment<'static> {
             ("verify.html", include_str!("templates/verify.html")),
             ("check.html", include_str!("templates/check.html")),
             ("my.html", include_str!("templates/my.html")),
+            ("officer.html", include_str!("templates/officer.html")),
         ] {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name}: {e}"));

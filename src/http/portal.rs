@@ -53,11 +53,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Form fields in order, repeated names kept (`claims` is one per ticked box).
-fn fields(body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn fields(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn field<'f>(f: &'f [(String, String)], name: &str) -> Option<&'f str> {
+pub(super) fn field<'f>(f: &'f [(String, String)], name: &str) -> Option<&'f str> {
     f.iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.trim())
@@ -115,7 +115,7 @@ fn my_page(
 }
 
 /// A response that ends a request early: boxed, as it is large beside the `Ok` values.
-type Refusal = Box<Response>;
+pub(super) type Refusal = Box<Response>;
 
 fn services(state: &AppState) -> Result<Arc<Services>, Refusal> {
     api::services(state).map_err(|e| Box::new(e.into_response()))
@@ -123,7 +123,7 @@ fn services(state: &AppState) -> Result<Arc<Services>, Refusal> {
 
 /// What every portal handler starts with: the page's language and the services; for a form
 /// post (`post`), a refusal if another site sent it.
-fn prelude(
+pub(super) fn prelude(
     state: &AppState,
     q: &LangQuery,
     headers: &HeaderMap,
@@ -167,7 +167,7 @@ fn same_origin(svc: &Services, headers: &HeaderMap) -> Result<(), Refusal> {
     }
 }
 
-fn session_cookie(svc: &Services, token: &str, max_age: i64) -> header::HeaderValue {
+pub(super) fn session_cookie(svc: &Services, token: &str, max_age: i64) -> header::HeaderValue {
     let secure = if svc.public_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -179,7 +179,7 @@ fn session_cookie(svc: &Services, token: &str, max_age: i64) -> header::HeaderVa
     .unwrap_or_else(|_| header::HeaderValue::from_static(""))
 }
 
-fn see_other(to: String, cookie: Option<header::HeaderValue>) -> Response {
+pub(super) fn see_other(to: String, cookie: Option<header::HeaderValue>) -> Response {
     let mut resp = Redirect::to(&to).into_response();
     if let Some(c) = cookie {
         resp.headers_mut().insert(header::SET_COOKIE, c);

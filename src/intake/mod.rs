@@ -320,6 +320,11 @@ impl Cases {
         Ok((app, listing))
     }
 
+    /// When case `id` was opened (its application was written).
+    pub fn opened(&self, id: &str) -> Result<std::time::SystemTime, CaseError> {
+        Ok(std::fs::metadata(self.dir(id)?.join("application.json"))?.modified()?)
+    }
+
     /// Every case's id, oldest first.
     pub fn ids(&self) -> Result<Vec<String>, CaseError> {
         let entries = match std::fs::read_dir(&self.root) {

@@ -221,6 +221,11 @@ impl Review {
         }
     }
 
+    /// When case `id` was opened.
+    pub fn opened(&self, id: &str) -> Result<std::time::SystemTime, ReviewError> {
+        Ok(self.cases.opened(id)?)
+    }
+
     pub fn confirm_at(&self) -> f64 {
         self.confirm_at
     }
