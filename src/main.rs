@@ -819,6 +819,7 @@ fn serve_log(
         println!("  http://{addr}/healthz  http://{addr}/metrics");
         println!("  http://{addr}/check                check a document: paste a QR text, type its printed code, or upload a photo, scan or PDF");
         println!("  http://{addr}/my                   holder portal: documents, downloads, share links");
+        println!("  http://{addr}/officer              recognition officers: the queue of foreign-document cases, decisions, certificates");
         println!(
             "  http://{addr}/api/v1/login          sign in (POST); the JSON API is in README.md"
         );

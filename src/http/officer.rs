@@ -1068,7 +1068,15 @@ fn issue_certificate(svc: &Services, r: &Recognition) -> Result<Issued, String> 
             std::slice::from_ref(&doc),
             super::api::today(),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| match e {
+            // Name each rule broken (a duplicate names the original certificate).
+            crate::issuance::IssueError::Invalid(rows) => rows
+                .iter()
+                .flat_map(|r| r.errors.iter().map(ToString::to_string))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })?;
     let c = issued
         .into_iter()
         .next()
@@ -1314,5 +1322,60 @@ async fn certificate_pdf(
         )
             .into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every message the officers' pages compose from a code exists in every language.
+    #[test]
+    fn every_composed_message_exists() {
+        let mut ids: Vec<String> = vec![
+            "officer-title".into(),
+            "officer-title-signin".into(),
+            "officer-title-case".into(),
+            "officer-bad-login".into(),
+            "officer-failed".into(),
+            "officer-now".into(),
+        ];
+        for s in [
+            "open",
+            "requested",
+            "awaiting-confirmation",
+            "recognised",
+            "refused",
+        ] {
+            ids.push(format!("officer-status-{s}"));
+        }
+        for w in ["same-iin", "same-person", "same-document", "repeat"] {
+            ids.push(format!("officer-why-{w}"));
+        }
+        for e in ["proposed", "returned", "recognised", "refused", "requested"] {
+            ids.push(format!("officer-event-{e}"));
+        }
+        ids.extend(
+            FIELDS
+                .iter()
+                .map(|f| format!("officer-field-{}", f.replace('_', "-"))),
+        );
+        ids.extend(LEVELS.iter().map(|l| format!("officer-level-{l}")));
+        for lang in Lang::ALL {
+            for id in &ids {
+                assert!(lang.try_t(id).is_some(), "{id} in {}", lang.code());
+            }
+            let t = texts(lang);
+            let m: std::collections::BTreeMap<String, String> =
+                serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
+            for (k, v) in m {
+                assert!(!v.starts_with("officer-"), "{k} in {}: {v}", lang.code());
+            }
+        }
+        // The level codes are the certificate's.
+        for l in LEVELS {
+            let level: RecognisedLevel = serde_json::from_value(Value::String(l.into())).unwrap();
+            assert_eq!(level_code(level), l);
+        }
     }
 }
