@@ -29,6 +29,7 @@ field-current = Current version
 kind-attestat = School-leaving certificate (attestat)
 kind-diploma = Diploma
 kind-recognition = Recognition certificate
+kind-apostille = Apostille
 kind-guardianship = Guardianship act
 ledger-entry = Ledger entry
 ledger-checkpoint = Included in the signed checkpoint of size
@@ -140,6 +141,12 @@ finding-signature-missing = No signature was found beside the signatory {$signed
 finding-edit-patch = The paper under the {$field} «{$value}» differs from the paper around it by {$step} grey levels (at most {$max} expected): a pasted or retyped patch.
 finding-repeat-same-file = The same file was submitted before for {$holder} (case {$case}).
 finding-repeat-near-duplicate = The same print as this page ({$share}% of its words in the same places; {$min}% makes a copy) was submitted before for {$holder} (case {$case}).
+
+my-apostille = e-Apostille
+my-apostille-request = Request an e-Apostille
+my-apostille-pending = The request was checked and awaits an apostille officer's decision.
+my-apostille-refused = The apostille was refused:
+my-apostille-issued = e-Apostille issued:
 
 # The recognition officers' pages
 officer-title = Recognition queue
@@ -253,3 +260,22 @@ officer-level-tvet = technical and vocational education
 officer-level-bachelor = bachelor's degree
 officer-level-master = master's degree
 officer-level-doctorate = doctorate (PhD)
+officer-apostilles = e-Apostille requests
+officer-apostilles-empty = No requests await a decision.
+officer-approve = Approve and issue the apostille
+officer-requested-by = Requested by
+officer-automatic-check = Automatic check
+officer-apostille-number = Apostille number
+officer-apostille-read-only = Only an apostille officer approves apostilles.
+
+# The public e-Register of apostilles
+register-title = e-Register of apostilles
+register-intro = Check an e-Apostille by its number and date.
+register-number = Apostille number
+register-date = Date of the apostille (YYYY-MM-DD)
+register-find = Check
+register-fields = The apostille's ten fields
+register-document = check the document itself
+register-code = Verification code of the document certified
+register-not-found = No apostille with this number and date is on the register.
+register-bad-query = Enter the apostille number and a date as YYYY-MM-DD.

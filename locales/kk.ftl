@@ -28,6 +28,7 @@ field-current = Қолданыстағы нұсқа
 kind-attestat = Аттестат
 kind-diploma = Диплом
 kind-recognition = Тану туралы куәлік
+kind-apostille = Апостиль
 kind-guardianship = Қамқоршылық актісі
 ledger-entry = Тізілім жазбасы
 ledger-checkpoint = Қол қойылған бақылау нүктесіне енген, өлшемі
@@ -139,6 +140,12 @@ finding-signature-missing = {$signed_by} қол қоюшының жанында 
 finding-edit-patch = {$field} өрісінің «{$value}» астындағы қағаз айналасындағы қағаздан {$step} сұр деңгейге өзгеше (ең көбі {$max}): жапсырылған не қайта басылған үзінді.
 finding-repeat-same-file = Дәл осы файл бұрын {$holder} атына берілген (іс {$case}).
 finding-repeat-near-duplicate = Осы беттің көшірмесі (сөздердің {$share}% сол орындарда; көшірме деп {$min}% бастап саналады) бұрын {$holder} атына берілген (іс {$case}).
+
+my-apostille = e-Апостиль
+my-apostille-request = e-Апостиль сұрау
+my-apostille-pending = Сұрау тексерілді және апостиль қызметкерінің шешімін күтуде.
+my-apostille-refused = Апостильден бас тартылды:
+my-apostille-issued = e-Апостиль берілді:
 
 # The recognition officers' pages
 officer-title = Тану ісінің кезегі
@@ -252,3 +259,22 @@ officer-level-tvet = техникалық және кәсіптік білім
 officer-level-bachelor = бакалавриат
 officer-level-master = магистратура
 officer-level-doctorate = докторантура (PhD)
+officer-apostilles = e-Апостиль сұраулары
+officer-apostilles-empty = Шешім күтетін сұраулар жоқ.
+officer-approve = Мақұлдау және апостиль беру
+officer-requested-by = Сұраған
+officer-automatic-check = Автоматты тексеру
+officer-apostille-number = Апостиль нөмірі
+officer-apostille-read-only = Апостильді тек апостиль қызметкері мақұлдайды.
+
+# The public e-Register of apostilles
+register-title = Апостильдер е-тізілімі
+register-intro = e-Апостильді нөмірі мен күні бойынша тексеріңіз.
+register-number = Апостиль нөмірі
+register-date = Апостиль күні (ЖЖЖЖ-АА-КК)
+register-find = Тексеру
+register-fields = Апостильдің он өрісі
+register-document = құжаттың өзін тексеру
+register-code = Куәландырылған құжаттың тексеру коды
+register-not-found = Бұл нөмір мен күні бар апостиль тізілімде жоқ.
+register-bad-query = Апостиль нөмірін және күнін ЖЖЖЖ-АА-КК түрінде енгізіңіз.

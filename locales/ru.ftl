@@ -28,6 +28,7 @@ field-current = Действующая версия
 kind-attestat = Аттестат
 kind-diploma = Диплом
 kind-recognition = Свидетельство о признании
+kind-apostille = Апостиль
 kind-guardianship = Акт об опеке (попечительстве)
 ledger-entry = Запись реестра
 ledger-checkpoint = Включена в подписанную контрольную точку размера
@@ -139,6 +140,12 @@ finding-signature-missing = Рядом с подписантом {$signed_by} н
 finding-edit-patch = Бумага под полем {$field} «{$value}» отличается от бумаги вокруг на {$step} уровней серого (допустимо до {$max}): вклеенный или перепечатанный фрагмент.
 finding-repeat-same-file = Этот же файл уже подавался на имя {$holder} (дело {$case}).
 finding-repeat-near-duplicate = Копия этой страницы ({$share}% слов на тех же местах; копией считается от {$min}%) уже подавалась на имя {$holder} (дело {$case}).
+
+my-apostille = e-Апостиль
+my-apostille-request = Запросить e-Апостиль
+my-apostille-pending = Запрос проверен и ждёт решения сотрудника по апостилю.
+my-apostille-refused = В апостиле отказано:
+my-apostille-issued = e-Апостиль выдан:
 
 # The recognition officers' pages
 officer-title = Очередь дел о признании
@@ -252,3 +259,22 @@ officer-level-tvet = техническое и профессиональное 
 officer-level-bachelor = бакалавриат
 officer-level-master = магистратура
 officer-level-doctorate = докторантура (PhD)
+officer-apostilles = Запросы e-Апостиля
+officer-apostilles-empty = Нет запросов, ожидающих решения.
+officer-approve = Одобрить и выдать апостиль
+officer-requested-by = Запросил
+officer-automatic-check = Автоматическая проверка
+officer-apostille-number = Номер апостиля
+officer-apostille-read-only = Апостиль одобряет только сотрудник по апостилю.
+
+# The public e-Register of apostilles
+register-title = Электронный реестр апостилей
+register-intro = Проверьте e-Апостиль по его номеру и дате.
+register-number = Номер апостиля
+register-date = Дата апостиля (ГГГГ-ММ-ДД)
+register-find = Проверить
+register-fields = Десять полей апостиля
+register-document = проверить сам документ
+register-code = Код проверки удостоверенного документа
+register-not-found = Апостиля с таким номером и датой в реестре нет.
+register-bad-query = Введите номер апостиля и дату в виде ГГГГ-ММ-ДД.

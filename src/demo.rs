@@ -73,6 +73,16 @@ pub const RECOGNITION_BODY: (&str, [&str; 3]) = (
     ],
 );
 
+/// The competent authority that issues e-Apostilles for education documents. (Synthetic BIN.)
+pub const APOSTILLE_AUTHORITY: (&str, [&str; 3]) = (
+    "020240000159",
+    [
+        "Қазақстан Республикасы Ғылым және жоғары білім министрлігі",
+        "Министерство науки и высшего образования Республики Казахстан",
+        "Ministry of Science and Higher Education of the Republic of Kazakhstan",
+    ],
+);
+
 #[derive(Debug, thiserror::Error)]
 #[error("demo: {0}")]
 pub struct DemoError(String);
@@ -126,6 +136,7 @@ pub fn seed_accounts(
             DocumentKind::Diploma if bin == ISSUERS[1].0 => "college",
             DocumentKind::Diploma => "university",
             DocumentKind::Recognition => "recognition",
+            DocumentKind::Apostille => "apostille",
         };
         wanted.push((
             format!("{name}.operator"),
@@ -409,6 +420,8 @@ pub fn seed(
     }
     let (bin, names) = RECOGNITION_BODY;
     register(dir, &svc, &root, bin, names, DocumentKind::Recognition)?;
+    let (bin, names) = APOSTILLE_AUTHORITY;
+    register(dir, &svc, &root, bin, names, DocumentKind::Apostille)?;
     write_manifest(&out, &manifest).map_err(err)?;
     let bytes = std::fs::read(&manifest_path).map_err(err)?;
     serde_json::from_slice(&bytes).map_err(err)

@@ -779,6 +779,7 @@ fn serve_log(
             &dir.path,
             dir.config.forensics.confirm_at,
         )),
+        apostilles: Some(tanba::review::apostille::Requests::new(&dir.path)),
         issuer_keys: Box::new(move |bin| keys_dir.issuer_key(bin, false).ok().flatten()),
         verify_limiter: tanba::http::ratelimit::RateLimiter::new(
             dir.config.verify_rate_per_s,
@@ -819,7 +820,8 @@ fn serve_log(
         println!("  http://{addr}/healthz  http://{addr}/metrics");
         println!("  http://{addr}/check                check a document: paste a QR text, type its printed code, or upload a photo, scan or PDF");
         println!("  http://{addr}/my                   holder portal: documents, downloads, share links");
-        println!("  http://{addr}/officer              recognition officers: the queue of foreign-document cases, decisions, certificates");
+        println!("  http://{addr}/officer              recognition and apostille officers: the queue of foreign-document cases, decisions, certificates, e-Apostille requests");
+        println!("  http://{addr}/apostille            public e-Register: check an e-Apostille by its number and date");
         println!(
             "  http://{addr}/api/v1/login          sign in (POST); the JSON API is in README.md"
         );

@@ -134,6 +134,8 @@ pub enum Action<'a> {
     HandleCases,
     /// Decide recognition cases: recognise, refuse, request documents, confirm.
     Recognise,
+    /// Approve or refuse e-Apostille requests.
+    Apostille,
 }
 
 impl Principal {
@@ -176,6 +178,11 @@ impl Principal {
                 self.username, self.role
             )),
             (Action::Recognise, Role::RecognitionOfficer) => Ok(()),
+            (Action::Apostille, Role::ApostilleOfficer) => Ok(()),
+            (Action::Apostille, _) => Err(format!(
+                "only apostille officers approve e-Apostilles; {} is {:?}",
+                self.username, self.role
+            )),
             (Action::Recognise, _) => Err(format!(
                 "only recognition officers decide recognition cases; {} is {:?}",
                 self.username, self.role

@@ -765,11 +765,38 @@ pub fn label(field: &str) -> Option<(&'static str, &'static str, &'static str)> 
             "Document issued on",
         ),
         "case" => ("Іс", "Дело", "Case"),
+        "apostille_country" => ("1. Ел", "1. Страна", "1. Country"),
+        "signed_by" => ("2. Қол қойған", "2. Подписан", "2. Signed by"),
+        "capacity" => ("3. Лауазымы", "3. В качестве", "3. Capacity"),
+        "seal_of" => ("4. Мөрі", "4. Печать учреждения", "4. Seal or stamp of"),
+        "place" => ("5. Орны", "5. Место", "5. At"),
+        "authority" => ("7. Берген орган", "7. Орган", "7. By"),
+        "apostille_number" => (
+            "8. Апостиль нөмірі",
+            "8. Номер апостиля",
+            "8. Apostille number",
+        ),
+        "seal" => ("9. Мөр", "9. Печать", "9. Seal"),
+        "signature" => ("10. Қолы", "10. Подпись", "10. Signature"),
+        "document_kind" => ("Құжат түрі", "Вид документа", "Document kind"),
+        "document_credential" => (
+            "Құжат идентификаторы",
+            "Идентификатор документа",
+            "Document identifier",
+        ),
+        "document_number" => ("Құжат нөмірі", "Номер документа", "Document number"),
+        "document_issued_on" => (
+            "Құжат берілген күні",
+            "Дата выдачи документа",
+            "Document issued on",
+        ),
         _ => return None,
     })
 }
 
+mod apostille;
 mod recognition;
+pub use apostille::Apostille;
 pub use recognition::{RecognisedLevel, Recognition};
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! one-pixel-per-module image scaled up without interpolation, so it prints sharp at any size.
 
 use super::kinds::{
-    Attestat, AttestatHonours, AttestatLevel, Diploma, DiplomaLevel, Guardianship,
+    Apostille, Attestat, AttestatHonours, AttestatLevel, Diploma, DiplomaLevel, Guardianship,
     GuardianshipForm, GuardianshipStatus, Recognition,
 };
 use super::record::{CredentialId, DocumentKind};
@@ -66,6 +66,7 @@ pub enum Body<'a> {
     Diploma(&'a Diploma),
     Guardianship(&'a Guardianship),
     Recognition(&'a Recognition),
+    Apostille(&'a Apostille),
 }
 
 impl Body<'_> {
@@ -75,6 +76,7 @@ impl Body<'_> {
             Body::Diploma(_) => DocumentKind::Diploma,
             Body::Guardianship(_) => DocumentKind::Guardianship,
             Body::Recognition(_) => DocumentKind::Recognition,
+            Body::Apostille(_) => DocumentKind::Apostille,
         }
     }
 }
@@ -458,6 +460,11 @@ fn title(body: &Body<'_>) -> (String, String, Option<(&'static str, &'static str
             "СВИДЕТЕЛЬСТВО О ПРИЗНАНИИ ИНОСТРАННОГО ДОКУМЕНТА ОБ ОБРАЗОВАНИИ".into(),
             None,
         ),
+        Body::Apostille(_) => (
+            "APOSTILLE".into(),
+            "(Convention de La Haye du 5 octobre 1961)".into(),
+            None,
+        ),
     }
 }
 
@@ -674,12 +681,32 @@ fn recognition(l: &mut Layout<'_>, r: &Recognition) {
     field(l, "issued_on", &r.issued_on);
 }
 
+fn apostille(l: &mut Layout<'_>, a: &Apostille) {
+    for (n, words, value) in a.numbered() {
+        l.field(&format!("{n}."), words, &value);
+    }
+    l.gap(6.0);
+    l.field(
+        "Куәландырылған құжат",
+        "Удостоверенный документ / Document certified",
+        &format!(
+            "{} № {} · {}",
+            a.document_kind, a.document_number, a.document_issued_on
+        ),
+    );
+    field(l, "holder_name", &a.holder.full_name);
+    if let Some(id) = &a.document_credential {
+        field(l, "document_credential", id);
+    }
+}
+
 fn series_number(body: &Body<'_>) -> Option<String> {
     match body {
         Body::Attestat(a) => Some(format!("{} № {}", a.series.trim(), a.number.trim())),
         Body::Diploma(d) => Some(format!("{} № {}", d.series.trim(), d.number.trim())),
         Body::Guardianship(_) => None,
         Body::Recognition(r) => Some(format!("№ {}", r.decision_number.trim())),
+        Body::Apostille(a) => Some(format!("№ {}", a.apostille_number.trim())),
     }
 }
 
@@ -745,6 +772,7 @@ fn lay_out<'f>(fonts: &'f Fonts, input: &PdfInput<'_>) -> Layout<'f> {
         Body::Diploma(d) => diploma(&mut l, d, sn.as_deref().unwrap_or_default()),
         Body::Guardianship(g) => guardianship(&mut l, g),
         Body::Recognition(r) => recognition(&mut l, r),
+        Body::Apostille(a) => apostille(&mut l, a),
     }
     verification_block(&mut l, input);
     l
@@ -946,6 +974,7 @@ fn write(
         DocumentKind::Diploma => "Diploma",
         DocumentKind::Guardianship => "Guardianship act",
         DocumentKind::Recognition => "Recognition certificate",
+        DocumentKind::Apostille => "Apostille",
     };
     pdf.document_info(info)
         .title(TextStr(&format!("{kind} {}", input.id.verification_code())))

@@ -70,7 +70,7 @@ mod id_as_bytes {
 }
 
 /// Claim names on paper and their long forms: every byte counts below QR version 15.
-pub const SHORT_KEYS: [(&str, &str); 12] = [
+pub const SHORT_KEYS: [(&str, &str); 14] = [
     ("holder_name", "n"),
     ("child_name", "cn"),
     ("level", "l"),
@@ -83,6 +83,8 @@ pub const SHORT_KEYS: [(&str, &str); 12] = [
     ("planned_end", "pe"),
     ("foreign_country", "fc"),
     ("decision_number", "dn"),
+    ("apostille_number", "an"),
+    ("document_kind", "dk"),
 ];
 
 /// The offline claims with their full names, for display.
@@ -146,6 +148,7 @@ pub fn offline_claims(kind: DocumentKind, claims: &Map<String, Value>) -> Map<St
             "foreign_country",
             "decision_number",
         ],
+        DocumentKind::Apostille => &["apostille_number", "document_kind", "holder_name"],
     };
     claims
         .iter()

@@ -144,6 +144,8 @@ pub enum DocumentKind {
     Guardianship,
     /// A recognition certificate of a foreign education document.
     Recognition,
+    /// An e-Apostille (Hague Convention of 1961) for a document issued in Kazakhstan.
+    Apostille,
 }
 
 /// The signed, public part of a credential: identifiers, dates and claim digests only.

@@ -162,6 +162,7 @@ pub fn credential_document(
         DocumentKind::Diploma => "KzDiploma",
         DocumentKind::Guardianship => "KzGuardianshipAct",
         DocumentKind::Recognition => "KzRecognitionCertificate",
+        DocumentKind::Apostille => "KzApostille",
     };
     json!({
         "@context": ["https://www.w3.org/ns/credentials/v2"],

@@ -14,6 +14,7 @@ mod ops;
 mod page;
 mod portal;
 pub mod ratelimit;
+mod register;
 pub mod trust;
 pub mod verify;
 
@@ -79,6 +80,8 @@ pub struct Services {
     pub cases: Option<crate::intake::jobs::Jobs>,
     /// The officers' decisions on those cases; `Some` when `cases` is.
     pub review: Option<crate::review::Review>,
+    /// e-Apostille requests and the e-Register; `None`: not offered.
+    pub apostilles: Option<crate::review::apostille::Requests>,
 }
 
 /// The whole application router.
@@ -93,6 +96,7 @@ pub fn app(state: AppState) -> Router {
         .merge(portal::router())
         .merge(cases::router())
         .merge(officer::router())
+        .merge(register::router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // A verification batch of 1,000 QR texts is larger than other requests.
         .merge(

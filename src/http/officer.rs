@@ -11,6 +11,9 @@
 //! | `POST /officer/cases/{id}/confirm` | a second officer confirms a high-risk recognition |
 //! | `POST /officer/cases/{id}/return` `reason` | …or sends it back |
 //! | `GET /officer/cases/{id}/certificate.pdf` | the recognition certificate issued |
+//! | `GET /officer/apostilles` | e-Apostille requests: pending, with their automatic check; decided |
+//! | `POST /officer/apostilles/{id}/approve` | an apostille officer approves: the e-Apostille is issued |
+//! | `POST /officer/apostilles/{id}/refuse` `reason` | …or refuses, with the reason |
 //!
 //! Server-rendered, no script, kk/ru/en. The session is the same `tnb_…` cookie as the holder
 //! portal's, for accounts that may handle cases; decisions need a recognition officer. Every
@@ -53,6 +56,9 @@ pub fn router() -> Router<AppState> {
         .route("/officer/cases/{id}/decide", post(decide))
         .route("/officer/cases/{id}/confirm", post(confirm))
         .route("/officer/cases/{id}/return", post(send_back))
+        .route("/officer/apostilles", get(apostille_queue))
+        .route("/officer/apostilles/{id}/approve", post(approve_apostille))
+        .route("/officer/apostilles/{id}/refuse", post(refuse_apostille))
 }
 
 /// Widest page image served: enough to read a diploma on a screen.
@@ -149,6 +155,13 @@ fn texts(lang: Lang) -> minijinja::Value {
         "back",
         "not-officer",
         "read-only",
+        "apostilles",
+        "apostilles-empty",
+        "approve",
+        "requested-by",
+        "automatic-check",
+        "apostille-number",
+        "apostille-read-only",
     ];
     let mut m = std::collections::BTreeMap::new();
     for id in ids {
@@ -169,6 +182,7 @@ fn officer_page(
     let title = lang.t(match mode {
         "signin" => "officer-title-signin",
         "case" => "officer-title-case",
+        "apostilles" => "officer-apostilles",
         _ => "officer-title",
     });
     let html = page::templates()
@@ -1048,7 +1062,11 @@ async fn page_image(
 
 /// Issues a recognition certificate as the recognition body: the registered issuer permitted
 /// `recognition` whose signing key this deployment holds.
-fn issue_certificate(svc: &Services, r: &Recognition) -> Result<Issued, String> {
+fn issue_certificate(
+    svc: &Services,
+    log: &crate::ledger::Log,
+    r: &Recognition,
+) -> Result<Issued, String> {
     let registry = svc.issuance.registry();
     let (issuer, key) = registry
         .issuers()
@@ -1081,6 +1099,8 @@ fn issue_certificate(svc: &Services, r: &Recognition) -> Result<Issued, String> 
         .into_iter()
         .next()
         .ok_or_else(|| "the issuance returned no credential".to_string())?;
+    // Signed into a checkpoint now, so the officer's next page can show it verifying.
+    log.checkpoint_now_blocking().map_err(|e| e.to_string())?;
     let a = crate::issuance::output::artifacts(
         &svc.public_url,
         &issuer.names,
@@ -1172,6 +1192,7 @@ async fn act(
         principal: caller.principal.clone(),
         source: caller.source.clone(),
     };
+    let log = state.log.clone();
     let done = blocking(move || {
         let (svc, id, caller) = (svc2, id2, caller2);
         let action = match what {
@@ -1184,7 +1205,7 @@ async fn act(
         let (_, review) = parts(&svc).map_err(|e| attempt.fail(e))?;
         let f = fields(&body);
         let today = super::api::today();
-        let issue = |r: &Recognition| issue_certificate(&svc, r);
+        let issue = |r: &Recognition| issue_certificate(&svc, &log, r);
         let status = match what {
             "decide" => {
                 let decision = match field(&f, "decision") {
@@ -1323,6 +1344,271 @@ async fn certificate_pdf(
             .into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+// --- e-Apostille requests ------------------------------------------------------------------
+
+fn apostilles(svc: &Services) -> Result<&review::apostille::Requests, ApiError> {
+    svc.apostilles
+        .as_ref()
+        .ok_or_else(|| ApiError::Unavailable("this server issues no e-Apostilles".into()))
+}
+
+async fn apostille_queue(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, false) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let caller = match officer_or_signin(&svc, &headers, addr, lang).await {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    apostille_page(svc, caller, lang, None).await
+}
+
+async fn apostille_page(
+    svc: Arc<Services>,
+    caller: Caller,
+    lang: Lang,
+    error: Option<ApiError>,
+) -> Response {
+    use review::apostille::RequestState;
+    let built = blocking(move || {
+        let attempt = Attempt::new(&svc, &caller, "apostille.queue", "");
+        let p = attempt.authorise(&Action::HandleCases)?;
+        let list = apostilles(&svc)
+            .and_then(|a| a.list().map_err(review_error))
+            .map_err(|e| attempt.fail(e))?;
+        attempt.ok(&format!("{} request(s)", list.len()))?;
+        let row = |r: &review::apostille::Request| {
+            let d = &r.document;
+            let (state, detail, url) = match &r.state {
+                RequestState::Pending => ("pending", String::new(), None),
+                RequestState::Refused {
+                    officer, reason, ..
+                } => ("refused", format!("{officer}: {reason}"), None),
+                RequestState::Approved {
+                    officer, apostille, ..
+                } => (
+                    "approved",
+                    format!("№ {} · {} · {officer}", apostille.number, apostille.issued_on),
+                    Some(apostille.verify_url.clone()),
+                ),
+            };
+            context! {
+                id => r.id, at => r.at, requested_by => r.requested_by,
+                kind => lang.t(&format!("kind-{}", d.kind)), issuer => d.issuer_name,
+                holder => d.holder_name, number => d.series_number, issued_on => d.issued_on,
+                code => d.verification_code,
+                check => format!("{} · {}", d.status, if d.issuer_authorised { "issuer authorised" } else { "issuer NOT authorised" }),
+                state => state, detail => detail, url => url,
+            }
+        };
+        let (pending, decided): (Vec<_>, Vec<_>) = list
+            .iter()
+            .partition(|r| matches!(r.state, RequestState::Pending));
+        Ok(context! {
+            officer => p.username,
+            may_approve => p.authorise(&Action::Apostille).is_ok(),
+            pending => pending.into_iter().map(row).collect::<Vec<_>>(),
+            decided => decided.into_iter().rev().take(50).map(row).collect::<Vec<_>>(),
+        })
+    })
+    .await;
+    match built {
+        Ok(ctx) => {
+            let (status, message) = match error {
+                Some(e) => {
+                    let (s, m) = e.parts();
+                    (s, Some(m))
+                }
+                None => (StatusCode::OK, None),
+            };
+            officer_page(
+                status,
+                lang,
+                "apostilles",
+                "/officer/apostilles",
+                message,
+                ctx,
+            )
+        }
+        Err(e) => error_page(lang, e),
+    }
+}
+
+/// Issues the e-Apostille of an approved request, as the apostille authority: the registered
+/// issuer permitted `apostille` whose key this deployment holds.
+fn issue_apostille(
+    svc: &Services,
+    log: &crate::ledger::Log,
+    officer: &str,
+    r: &review::apostille::Request,
+    number: &str,
+) -> Result<review::apostille::IssuedApostille, String> {
+    use crate::credential::kinds::Apostille;
+    let registry = svc.issuance.registry();
+    let (authority, key) = registry
+        .issuers()
+        .filter(|i| i.kinds.contains(&DocumentKind::Apostille))
+        .find_map(|i| (svc.issuer_keys)(&i.bin).map(|k| (i.clone(), k)))
+        .ok_or_else(|| {
+            "no apostille authority is registered with a key this deployment holds \
+             (register an issuer permitted `apostille`)"
+                .to_string()
+        })?;
+    let d = &r.document;
+    let today = super::api::today().to_string();
+    let doc = Document::Apostille(Apostille {
+        apostille_number: number.to_string(),
+        issued_on: today,
+        signed_by: format!(
+            "{} — электронная цифровая подпись / electronic signature",
+            d.issuer_name
+        ),
+        capacity: format!(
+            "организация образования, эмитент реестра Tanba (БИН {}) / education issuer in the Tanba registry",
+            d.issuer
+        ),
+        seal_of: d.issuer_name.clone(),
+        place: "Астана / Astana".into(),
+        authority: format!("{} / {}", authority.names.ru, authority.names.en),
+        seal: format!(
+            "электронная печать / electronic seal: {} (БИН {})",
+            authority.names.ru, authority.bin
+        ),
+        signature: format!("{officer} (ЭЦП органа / the authority's e-signature)"),
+        holder: Holder {
+            full_name: d.holder_name.clone(),
+            iin: r.holder_iin.clone(),
+        },
+        document_kind: d.kind.clone(),
+        document_credential: Some(d.credential.clone()),
+        document_number: d.series_number.clone(),
+        document_issued_on: d.issued_on.clone(),
+    });
+    let issued = svc
+        .issuance
+        .issue_batch(
+            &authority.bin,
+            &key,
+            std::slice::from_ref(&doc),
+            super::api::today(),
+        )
+        .map_err(|e| match e {
+            crate::issuance::IssueError::Invalid(rows) => rows
+                .iter()
+                .flat_map(|r| r.errors.iter().map(ToString::to_string))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })?;
+    let c = issued
+        .into_iter()
+        .next()
+        .ok_or_else(|| "the issuance returned no credential".to_string())?;
+    // Signed into a checkpoint now, so the officer's next page can show it verifying.
+    log.checkpoint_now_blocking().map_err(|e| e.to_string())?;
+    let a = crate::issuance::output::artifacts(
+        &svc.public_url,
+        &authority.names,
+        &key,
+        &doc,
+        &c.signed.header,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(review::apostille::IssuedApostille {
+        number: number.to_string(),
+        issued_on: c.signed.header.issued_on.clone(),
+        credential: c.id.to_string(),
+        verify_url: a.qr_text,
+        code: c.id.verification_code(),
+    })
+}
+
+async fn apostille_act(
+    state: AppState,
+    addr: SocketAddr,
+    q: LangQuery,
+    headers: HeaderMap,
+    id: String,
+    body: Bytes,
+    approve: bool,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, true) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let caller = match officer_or_signin(&svc, &headers, addr, lang).await {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let svc2 = svc.clone();
+    let caller2 = Caller {
+        principal: caller.principal.clone(),
+        source: caller.source.clone(),
+    };
+    let log = state.log.clone();
+    let done = blocking(move || {
+        let (svc, caller) = (svc2, caller2);
+        let action = if approve {
+            "apostille.approve"
+        } else {
+            "apostille.refuse"
+        };
+        let attempt = Attempt::new(&svc, &caller, action, &id);
+        let p = attempt.authorise(&Action::Apostille)?;
+        let requests = apostilles(&svc).map_err(|e| attempt.fail(e))?;
+        let r = if approve {
+            requests.approve(&id, &p.username, &|r, number| {
+                issue_apostille(&svc, &log, &p.username, r, number)
+            })
+        } else {
+            let f = fields(&body);
+            requests.refuse(&id, &p.username, field(&f, "reason").unwrap_or(""))
+        }
+        .map_err(|e| attempt.fail(review_error(e)))?;
+        let detail = match &r.state {
+            review::apostille::RequestState::Approved { apostille, .. } => {
+                format!("{} {}", apostille.number, apostille.credential)
+            }
+            _ => "refused".to_string(),
+        };
+        attempt.ok(&detail)?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => see_other(format!("/officer/apostilles?lang={}", lang.code()), None),
+        Err(e) => apostille_page(svc, caller, lang, Some(e)).await,
+    }
+}
+
+async fn approve_apostille(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    apostille_act(state, addr, q, headers, id, body, true).await
+}
+
+async fn refuse_apostille(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    apostille_act(state, addr, q, headers, id, body, false).await
 }
 
 #[cfg(test)]

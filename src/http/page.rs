@@ -49,6 +49,7 @@ pub(super) fn templates() -> &'static Environment<'static> {
             ("check.html", include_str!("templates/check.html")),
             ("my.html", include_str!("templates/my.html")),
             ("officer.html", include_str!("templates/officer.html")),
+            ("register.html", include_str!("templates/register.html")),
         ] {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name}: {e}"));

@@ -9,6 +9,7 @@
 //! | `POST /my/signout` | ends the session |
 //! | `POST /my/share` `credential, version, claims…, days` | a share link, shown once |
 //! | `POST /my/share/{id}/revoke` | revokes one of the holder's links |
+//! | `POST /my/apostille` `credential, version` | requests an e-Apostille for a document |
 //! | `GET /s/{token}` | what a share link shows: the verdict and the chosen claims |
 //!
 //! Server-rendered, no script, in kk/ru/en like the verification page. The session is the
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/my/signout", post(sign_out))
         .route("/my/share", post(share))
         .route("/my/share/{id}/revoke", post(revoke))
+        .route("/my/apostille", post(request_apostille))
         .route("/my/oidc/start", get(oidc_start))
         .route("/my/oidc/callback", get(oidc_callback))
         .route("/s/{token}", get(open_share))
@@ -75,6 +77,9 @@ fn texts(lang: Lang) -> minijinja::Value {
         new_link => t("my-new-link"), links => t("my-links"), link_created => t("my-link-created"),
         link_expires => t("my-link-expires"), link_fields => t("my-link-fields"),
         link_used => t("my-link-used"), link_state => t("my-link-state"), revoke => t("my-revoke"),
+        apostille => t("my-apostille"), apostille_request => t("my-apostille-request"),
+        apostille_pending => t("my-apostille-pending"), apostille_refused => t("my-apostille-refused"),
+        apostille_issued => t("my-apostille-issued"),
     }
 }
 
@@ -210,6 +215,7 @@ fn document_entry(
     lang: Lang,
     id: &CredentialId,
     shares: &[Share],
+    apostilles: &[crate::review::apostille::Request],
 ) -> Result<minijinja::Value, ApiError> {
     let opened = svc
         .issuance
@@ -283,6 +289,24 @@ fn document_entry(
             }
         })
         .collect();
+    // The latest request for an apostille on this document, if any.
+    let apostille = apostilles
+        .iter()
+        .rev()
+        .find(|r| r.document.credential == id.to_string())
+        .map(|r| {
+            use crate::review::apostille::RequestState;
+            match &r.state {
+                RequestState::Pending => context! { state => "pending" },
+                RequestState::Refused { reason, .. } => {
+                    context! { state => "refused", reason => reason }
+                }
+                RequestState::Approved { apostille, .. } => context! {
+                    state => "approved", number => apostille.number,
+                    date => apostille.issued_on, url => apostille.verify_url,
+                },
+            }
+        });
     Ok(context! {
         id => id.to_string(),
         version => h.version,
@@ -290,6 +314,9 @@ fn document_entry(
         rows => rows,
         claims => claims,
         shares => shares,
+        apostille => apostille,
+        may_apostille => code == Code::Valid && h.kind != crate::credential::record::DocumentKind::Apostille
+            && svc.apostilles.is_some(),
     })
 }
 
@@ -299,6 +326,17 @@ async fn dashboard(
     caller: Caller,
     lang: Lang,
     new_link: Option<(String, i64)>,
+) -> Response {
+    dashboard_with(svc, caller, lang, new_link, None).await
+}
+
+/// The dashboard, with an error from a change above it (and its status) when there was one.
+async fn dashboard_with(
+    svc: Arc<Services>,
+    caller: Caller,
+    lang: Lang,
+    new_link: Option<(String, i64)>,
+    error: Option<ApiError>,
 ) -> Response {
     let svc2 = svc.clone();
     let built = tokio::task::spawn_blocking(move || {
@@ -313,9 +351,18 @@ async fn dashboard(
             .shares
             .list(&p.username)
             .map_err(|e| attempt.fail(ApiError::Internal(e.to_string())))?;
+        let apostilles = match &svc2.apostilles {
+            Some(a) => a
+                .list()
+                .map_err(|e| attempt.fail(ApiError::Internal(e.to_string())))?
+                .into_iter()
+                .filter(|r| r.holder_iin == iin)
+                .collect(),
+            None => Vec::new(),
+        };
         let mut docs = Vec::new();
         for id in &ids {
-            match document_entry(&svc2, lang, id, &shares) {
+            match document_entry(&svc2, lang, id, &shares, &apostilles) {
                 Ok(d) => docs.push(d),
                 // Erased personal data: nothing left to show or share.
                 Err(ApiError::NotFound(_)) | Err(ApiError::Conflict(_)) => {}
@@ -336,14 +383,121 @@ async fn dashboard(
         args.set("expires", holder::iso_date(expires));
         context! { url => url, note => lang.t_args("my-new-link-note", Some(&args)) }
     });
+    let (status, error) = match error {
+        Some(e) => {
+            let (s, m) = e.parts();
+            (s, Some(m))
+        }
+        None => (StatusCode::OK, None),
+    };
     my_page(
         &svc,
-        StatusCode::OK,
+        status,
         lang,
         "home",
-        None,
+        error,
         context! { documents => docs, new_link => new_link },
     )
+}
+
+/// `POST /my/apostille`: a request for an e-Apostille on one of the holder's documents,
+/// checked at once — the document must verify as valid and its issuer as authorised.
+async fn request_apostille(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, true) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let caller = match holder_for_change(&svc, &headers, addr, lang).await {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let f = fields(&body);
+    let credential = field(&f, "credential").unwrap_or("").to_string();
+    let version: u32 = field(&f, "version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let (svc2, log) = (svc.clone(), state.log.clone());
+    let caller2 = Caller {
+        principal: caller.principal.clone(),
+        source: caller.source.clone(),
+    };
+    let done = api::blocking(move || {
+        let (svc, caller) = (svc2, caller2);
+        let attempt = Attempt::new(&svc, &caller, "portal.apostille_request", &credential);
+        let p = attempt.principal()?;
+        let iin = p.iin.clone().unwrap_or_default();
+        let requests = svc.apostilles.as_ref().ok_or_else(|| {
+            attempt.fail(ApiError::Unavailable(
+                "this server issues no e-Apostilles".into(),
+            ))
+        })?;
+        let id = CredentialId::parse(&credential)
+            .map_err(|e| attempt.fail(ApiError::BadRequest(e.to_string())))?;
+        let own = svc
+            .issuance
+            .credentials_of(&iin)
+            .map_err(|e| attempt.fail(api::issue_error(e)))?;
+        if !own.contains(&id) {
+            return Err(attempt.fail(ApiError::Forbidden(format!(
+                "document {credential} is not one of this holder's"
+            ))));
+        }
+        let keep: Vec<String> = ["holder_name", "child_name", "series", "number"]
+            .map(String::from)
+            .to_vec();
+        let verdict = verify::verify_shared(&svc.issuance, &log, &id, version, &keep)
+            .map_err(|e| attempt.fail(ApiError::Internal(e.to_string())))?;
+        let Some(doc) = &verdict.document else {
+            return Err(attempt.fail(ApiError::NotFound(format!(
+                "no document {credential} v{version}"
+            ))));
+        };
+        let claim = |k: &str| doc.claims.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let series_number = match (claim("series"), claim("number")) {
+            ("", "") => doc.verification_code.clone(),
+            (s, n) => format!("{s} {n}").trim().to_string(),
+        };
+        let check = crate::review::apostille::DocumentCheck {
+            credential: id.to_string(),
+            version,
+            verification_code: doc.verification_code.clone(),
+            kind: serde_json::to_value(doc.kind)
+                .ok()
+                .and_then(|k| k.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            issuer: doc.issuer.clone(),
+            issuer_name: doc
+                .issuer_names
+                .as_ref()
+                .map(|n| n.ru.clone())
+                .unwrap_or_else(|| doc.issuer.clone()),
+            issued_on: doc.issued_on.clone(),
+            status: verdict.status.as_str().to_string(),
+            issuer_authorised: verdict.checks.issuer_authorised,
+            holder_name: [claim("holder_name"), claim("child_name")]
+                .into_iter()
+                .find(|n| !n.is_empty())
+                .unwrap_or("")
+                .to_string(),
+            series_number,
+        };
+        let r = requests
+            .request(&p.username, &iin, check)
+            .map_err(|e| attempt.fail(ApiError::Conflict(e.to_string())))?;
+        attempt.ok(&format!("request {}", r.id))?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => see_other(format!("/my?lang={}", lang.code()), None),
+        Err(e) => dashboard_with(svc, caller, lang, None, Some(e)).await,
+    }
 }
 
 /// `POST /my/code`: checks the IIN and sends a code.

@@ -71,7 +71,7 @@ pub fn decode_text(bytes: &[u8]) -> (String, Encoding) {
 fn columns(kind: DocumentKind) -> Option<(&'static [&'static str], &'static [&'static str])> {
     Some(match kind {
         // Recognition certificates come from the officers' decisions, one case at a time.
-        DocumentKind::Recognition => return None,
+        DocumentKind::Recognition | DocumentKind::Apostille => return None,
         DocumentKind::Attestat => (
             &[
                 "full_name",
@@ -379,7 +379,9 @@ fn parse_table(
             DocumentKind::Attestat => row.attestat(),
             DocumentKind::Diploma => row.diploma(),
             DocumentKind::Guardianship => row.guardianship(),
-            DocumentKind::Recognition => return Err(BulkError::NotInBulk(kind)),
+            DocumentKind::Recognition | DocumentKind::Apostille => {
+                return Err(BulkError::NotInBulk(kind));
+            }
         };
         if row.errors.is_empty() {
             docs.push(doc);

@@ -33,7 +33,9 @@ use crate::credential::canonical;
 use crate::credential::disclosure::Disclosure;
 use crate::credential::ids::Bin;
 use crate::credential::issuer_key::{IssuerPublicKey, IssuerSigningKey};
-use crate::credential::kinds::{Attestat, Diploma, FieldError, Guardianship, Recognition};
+use crate::credential::kinds::{
+    Apostille, Attestat, Diploma, FieldError, Guardianship, Recognition,
+};
 use crate::credential::record::{CredentialId, DocumentKind, IssueParams, SignedHeader, issue};
 use crate::credential::sealed::MasterKey;
 use crate::ledger::{Entry, LeafIndex, Log};
@@ -54,6 +56,7 @@ pub enum Document {
     Diploma(Diploma),
     Guardianship(Guardianship),
     Recognition(Recognition),
+    Apostille(Apostille),
 }
 
 impl Document {
@@ -63,6 +66,7 @@ impl Document {
             Document::Diploma(_) => DocumentKind::Diploma,
             Document::Guardianship(_) => DocumentKind::Guardianship,
             Document::Recognition(_) => DocumentKind::Recognition,
+            Document::Apostille(_) => DocumentKind::Apostille,
         }
     }
 
@@ -72,6 +76,7 @@ impl Document {
             Document::Diploma(d) => d.validate(today),
             Document::Guardianship(d) => d.validate(today),
             Document::Recognition(d) => d.validate(today),
+            Document::Apostille(d) => d.validate(today),
         }
     }
 
@@ -81,6 +86,7 @@ impl Document {
             Document::Diploma(d) => d.claims(),
             Document::Guardianship(d) => d.claims(),
             Document::Recognition(d) => d.claims(),
+            Document::Apostille(d) => d.claims(),
         }
     }
 
@@ -145,6 +151,32 @@ impl Document {
                 }
                 v
             }
+            DocumentKind::Apostille => {
+                let mut v = serde_json::json!({
+                    "kind": "apostille",
+                    "holder": {"full_name": get("holder_name"), "iin": get("holder_iin")},
+                    "issued_on": issued_on,
+                });
+                for k in [
+                    "apostille_number",
+                    "signed_by",
+                    "capacity",
+                    "seal_of",
+                    "place",
+                    "authority",
+                    "seal",
+                    "signature",
+                    "document_kind",
+                    "document_credential",
+                    "document_number",
+                    "document_issued_on",
+                ] {
+                    if let Some(x) = c.get(k) {
+                        v[k] = x.clone();
+                    }
+                }
+                v
+            }
         };
         serde_json::from_value(v)
             .map_err(|e| format!("the stored {kind:?} claims do not form a document: {e}"))
@@ -158,6 +190,7 @@ impl Document {
             Document::Diploma(d) => Body::Diploma(d),
             Document::Guardianship(d) => Body::Guardianship(d),
             Document::Recognition(d) => Body::Recognition(d),
+            Document::Apostille(d) => Body::Apostille(d),
         }
     }
 
@@ -168,6 +201,7 @@ impl Document {
             Document::Diploma(d) => &d.issued_on,
             Document::Guardianship(d) => &d.basis.decision_date,
             Document::Recognition(d) => &d.issued_on,
+            Document::Apostille(d) => &d.issued_on,
         }
     }
 
@@ -180,6 +214,7 @@ impl Document {
                 .chain(d.guardians.iter().map(|g| g.iin.trim()))
                 .collect(),
             Document::Recognition(d) => vec![d.holder.iin.trim()],
+            Document::Apostille(d) => vec![d.holder.iin.trim()],
         }
     }
 
@@ -206,6 +241,13 @@ impl Document {
                 d.foreign_country.trim(),
                 d.foreign_series.trim(),
                 d.foreign_number.trim()
+            ),
+            // One apostille per document.
+            Document::Apostille(d) => format!(
+                "apostille|{}|{}|{}",
+                d.document_kind.trim(),
+                d.document_credential.as_deref().unwrap_or("").trim(),
+                d.document_number.trim()
             ),
         }
     }

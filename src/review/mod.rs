@@ -17,6 +17,8 @@
 //! The certificate itself is issued by the caller's `issue` function (the HTTP layer holds the
 //! recognition body's key); this module decides when, and records what was issued.
 
+pub mod apostille;
+
 use crate::credential::kinds::{FieldError, Recognition};
 use crate::intake::{CaseError, Cases};
 use serde::{Deserialize, Serialize};
@@ -185,7 +187,7 @@ pub struct Review {
     write: Mutex<()>,
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()
@@ -196,7 +198,7 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
-fn text(field: &str, s: &str) -> Result<String, ReviewError> {
+pub(crate) fn text(field: &str, s: &str) -> Result<String, ReviewError> {
     let t = s.trim();
     let rule = if t.is_empty() {
         "is required"

@@ -485,6 +485,17 @@ fn ledger_and_status(
     let Some(index) = public.ledger_index else {
         return Ok(v.fail(Code::Unknown, "the credential has no ledger entry yet"));
     };
+    if index >= log.checkpoint().head.size {
+        // Committed, but issued after the latest checkpoint: one covering it is signed within
+        // the checkpoint interval. Not a forgery; not yet provable either.
+        return Ok(v.fail(
+            Code::Unknown,
+            format!(
+                "ledger entry {index} was committed after the latest signed checkpoint; \
+                 it is covered within a second: verify again"
+            ),
+        ));
+    }
     let payload_bytes = public.signed.ledger_payload().map_err(internal)?;
     let expected = Entry::v1(&payload_bytes).map_err(internal)?;
     let stored = log.entry(index).map_err(internal)?;

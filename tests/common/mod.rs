@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod forms;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader};

@@ -1,0 +1,229 @@
+//! e-Apostille for documents issued in Kazakhstan, against a running server: a holder asks
+//! for one on a ledger document from the portal (checked at once), an apostille officer
+//! approves it, it is issued as a ledger credential with the ten Hague fields and a QR code,
+//! and the public e-Register finds it by number and date — over HTTP and in headless Chromium.
+//! Wrong roles, other people's documents, repeated requests and bad lookups are refused, named.
+
+mod common;
+
+use common::Server;
+use common::forms::{agent, between, demo_holder_iin, get, post_form, sign_in_with_code};
+use serde_json::{Value, json};
+use std::path::Path;
+
+fn password(data: &Path, username: &str) -> String {
+    let accounts: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(data.join("demo/accounts.json")).unwrap()).unwrap();
+    accounts.iter().find(|a| a["username"] == username).unwrap()["password"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn officer(a: &ureq::Agent, base: &str, data: &Path, username: &str) -> String {
+    let r = post_form(
+        a,
+        &format!("{base}/officer/signin?lang=en"),
+        &[
+            ("username", username),
+            ("password", &password(data, username)),
+        ],
+        None,
+        None,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    r.cookie.unwrap().split(';').next().unwrap().to_string()
+}
+
+#[test]
+fn a_holder_requests_an_apostille_an_officer_approves_it_and_the_register_finds_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::demo_data(tmp.path());
+    let server = Server::start(&data);
+    let base = server.base.clone();
+    let a = agent();
+    let iin = demo_holder_iin(&data);
+    let holder = sign_in_with_code(&a, &base, &iin);
+
+    // The holder's valid document offers the request; ask for it.
+    let dash = get(&a, &format!("{base}/my?lang=en"), Some(&holder));
+    let form = between(&dash.body, "class=\"apostille\"", "</form>").expect("a request form");
+    let credential = between(form, "name=\"credential\" value=\"", "\"").unwrap();
+    let version = between(form, "name=\"version\" value=\"", "\"").unwrap();
+    let request = [("credential", credential), ("version", version)];
+    let r = post_form(
+        &a,
+        &format!("{base}/my/apostille?lang=en"),
+        &request,
+        Some(&holder),
+        None,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let dash = get(&a, &format!("{base}/my?lang=en"), Some(&holder));
+    assert!(
+        dash.body.contains("data-apostille=\"pending\""),
+        "{}",
+        dash.body
+    );
+    // Once is enough.
+    let r = post_form(
+        &a,
+        &format!("{base}/my/apostille?lang=en"),
+        &request,
+        Some(&holder),
+        None,
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("already requested"), "{}", r.body);
+    // Not someone else's document.
+    let manifest: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(data.join("demo/manifest.json")).unwrap()).unwrap();
+    let other = manifest.iter().find(|m| m["kind"] == "diploma").unwrap()["id"]
+        .as_str()
+        .unwrap();
+    let r = post_form(
+        &a,
+        &format!("{base}/my/apostille?lang=en"),
+        &[("credential", other), ("version", "1")],
+        Some(&holder),
+        None,
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    // A recognition officer sees the request but may not approve it.
+    let anna = officer(&a, &base, &data, "recognition.officer");
+    let queue = get(
+        &a,
+        &format!("{base}/officer/apostilles?lang=en"),
+        Some(&anna),
+    );
+    let id = between(&queue.body, "data-request=\"", "\"")
+        .expect("the pending request")
+        .to_string();
+    assert!(
+        queue.body.contains("valid · issuer authorised"),
+        "{}",
+        queue.body
+    );
+    let approve = format!("{base}/officer/apostilles/{id}/approve?lang=en");
+    let r = post_form(&a, &approve, &[], Some(&anna), None);
+    assert_eq!(r.status, 403, "{}", r.body);
+    // The apostille officer approves: an e-Apostille is issued.
+    let ap = officer(&a, &base, &data, "apostille.officer");
+    let r = post_form(&a, &approve, &[], Some(&ap), None);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = post_form(&a, &approve, &[], Some(&ap), None);
+    assert_eq!(r.status, 409, "approved once: {}", r.body);
+
+    let dash = get(&a, &format!("{base}/my?lang=en"), Some(&holder));
+    let issued = between(&dash.body, "data-apostille=\"approved\"", "</p>").expect("issued");
+    let qr = between(issued, "href=\"", "\"")
+        .unwrap()
+        .replace("&#x2f;", "/");
+    let label = between(issued, "№ ", "</a>").unwrap();
+    let (number, date) = label.split_once(", ").unwrap();
+    assert!(number.starts_with("AP-"), "{number}");
+
+    // Its QR code verifies: a valid e-Apostille carrying its number.
+    let mut resp = a
+        .post(format!("{base}/api/v1/verify"))
+        .header("Content-Type", "application/json")
+        .send(json!({ "qr": qr }).to_string())
+        .unwrap();
+    let verdict: Value = serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap();
+    assert_eq!(verdict["status"], "valid", "{verdict}");
+    assert_eq!(verdict["document"]["kind"], "apostille", "{verdict}");
+    assert_eq!(verdict["document"]["claims"]["apostille_number"], number);
+
+    // The e-Register: found by number and date, the ten fields and the document's code.
+    let page = get(
+        &a,
+        &format!(
+            "{base}/apostille?number={}&date={date}&lang=en",
+            number.to_lowercase()
+        ),
+        None,
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("data-status=\"valid\""), "{}", page.body);
+    for label in [
+        "1. Country",
+        "2. Signed by",
+        "4. Seal or stamp of",
+        "7. By",
+        "8. Apostille number",
+        "10. Signature",
+    ] {
+        assert!(page.body.contains(label), "{label}: {}", page.body);
+    }
+    assert!(page.body.contains(number));
+    let code = between(&dash.body, "<dt>Verification code</dt><dd>", "</dd>").unwrap();
+    assert_eq!(
+        between(&page.body, "id=\"document-code\">", "<"),
+        Some(code),
+        "{}",
+        page.body
+    );
+    let wrong = get(
+        &a,
+        &format!("{base}/apostille?number={number}&date=2001-01-01&lang=en"),
+        None,
+    );
+    assert_eq!(wrong.status, 404);
+    assert!(
+        wrong
+            .body
+            .contains("No apostille with this number and date")
+    );
+    let bad = get(
+        &a,
+        &format!("{base}/apostille?number={number}&date=yesterday&lang=en"),
+        None,
+    );
+    assert_eq!(bad.status, 400);
+
+    // Every step is journalled.
+    let admin: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(data.join("demo/accounts.json")).unwrap()).unwrap();
+    let token = admin.iter().find(|x| x["username"] == "admin").unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut resp = a
+        .get(format!("{base}/api/v1/journal"))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    let journal: Value = serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap();
+    let lines = journal["lines"].as_array().unwrap();
+    let has = |who: &str, action: &str, outcome: &str| {
+        lines.iter().any(|l| {
+            l["who"].as_str().is_some_and(|w| w.starts_with(who))
+                && l["action"] == action
+                && l["outcome"] == outcome
+        })
+    };
+    assert!(has("holder-", "portal.apostille_request", "ok"));
+    assert!(has("holder-", "portal.apostille_request", "failed"));
+    assert!(has("holder-", "portal.apostille_request", "refused"));
+    assert!(has("recognition.officer", "apostille.approve", "refused"));
+    assert!(has("apostille.officer", "apostille.approve", "ok"));
+
+    // The same lookup in headless Chromium, in Kazakh, through the page's own form.
+    let b = common::webdriver::Browser::start("kk");
+    b.open(&format!("{base}/apostille"));
+    assert!(b.source().contains("<html lang=\"kk\">"));
+    b.type_into("#number", number);
+    b.type_into("#date", date);
+    b.click_and_wait("form[action='/apostille'] button");
+    assert_eq!(
+        b.attribute("[data-status]", "data-status").as_deref(),
+        Some("valid"),
+        "{}",
+        b.source()
+    );
+    assert!(b.text("#apostille-fields").contains(number));
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-artifacts");
+    std::fs::create_dir_all(&shots).unwrap();
+    b.screenshot(&shots.join("apostille-register-kk.png"));
+}
