@@ -285,8 +285,9 @@ fn the_demo_seeds_once_and_every_expected_status_is_the_real_one() {
     );
     let (_, audit_out, _) = run(&["ledger", "audit", d]);
     assert!(
-        audit_out.contains("66 entries"),
-        "8 registry changes, 56 issued, 1 revocation, 1 correction: {audit_out}"
+        audit_out.contains("70 entries"),
+        "12 registry changes (6 issuers and their keys), 56 issued, 1 revocation, 1 correction: \
+         {audit_out}"
     );
 
     // The server publishes the trust list and the DID documents the VCs point to.
@@ -295,7 +296,8 @@ fn the_demo_seeds_once_and_every_expected_status_is_the_real_one() {
     assert_eq!(status, 200);
     let list: TrustList = serde_json::from_slice(&body).unwrap();
     list.verify(&dir.authority_key().unwrap().public()).unwrap();
-    assert_eq!(list.body["issuers"].as_array().unwrap().len(), 4);
+    // The four issuers of documents, the recognition body and the apostille authority.
+    assert_eq!(list.body["issuers"].as_array().unwrap().len(), 6);
     let (status, body) = common::get(&format!("{}/issuers/970940001239/did.json", server.base));
     assert_eq!(status, 200);
     let did: serde_json::Value = serde_json::from_slice(&body).unwrap();
