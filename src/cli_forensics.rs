@@ -37,6 +37,8 @@ pub struct CheckArgs<'a> {
     pub langs: &'a str,
     pub lang: &'a str,
     pub review_at: Option<f64>,
+    /// A data directory with enrolled references.
+    pub enrolled: Option<&'a Path>,
     pub json: bool,
 }
 
@@ -71,11 +73,16 @@ pub fn check(a: CheckArgs) -> Result<ExitCode> {
         }
         thresholds.review_at = r;
     }
+    let enrolled = match a.enrolled {
+        Some(dir) => Some(forensics::enrolled::Library::open(dir)?),
+        None => None,
+    };
     let ctx = Context {
         application: app.as_ref(),
         references: References::builtin(),
         seen: seen.as_ref(),
         today: crate::today(),
+        enrolled: enrolled.as_ref(),
     };
     let mut report = forensics::report(&scans, &ctx, &thresholds, lang);
     for r in &read {
@@ -263,6 +270,7 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
             references,
             seen: Some(seen),
             today: crate::today(),
+            enrolled: None,
         };
         let scans = [read.scan()];
         let findings = forensics::check(&scans, &ctx);
@@ -380,6 +388,48 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
         for a in &alarms {
             println!("false alarm: {a}");
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tanba references enroll`: a known-genuine scan's seal and signature become its
+/// institution's references. Exit 0 when enrolled, 2 on an error (an unreadable scan, an
+/// unknown institution, nothing to enrol), with nothing written.
+pub fn enroll(
+    file: &Path,
+    data: &Path,
+    institution: Option<&str>,
+    langs: &str,
+    json_out: bool,
+) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let received = Received::check(&file.display().to_string(), bytes)?;
+    let mut reader = ocr::Reader::new(langs)?;
+    let read = forensics::read(
+        &mut reader,
+        &received,
+        None,
+        &preprocess::Options::default(),
+    )?;
+    let mut library = forensics::enrolled::Library::open(data)?;
+    let entry = library
+        .enroll(&read, institution, References::builtin())
+        .with_context(|| format!("enrolling {}", file.display()))?;
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&entry)?);
+    } else {
+        println!(
+            "enrolled {} from {} (seal: {}, signature: {}) in {}",
+            entry.institution,
+            file.display(),
+            if entry.seal.is_some() { "yes" } else { "no" },
+            if entry.signature_png.is_some() {
+                "yes"
+            } else {
+                "no"
+            },
+            data.join("references").display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -102,8 +102,17 @@ enum Command {
         /// The risk from which a case goes to an officer (0–1; default 0.25).
         #[arg(long)]
         review_at: Option<f64>,
+        /// A data directory whose enrolled reference seals the documents are compared with
+        /// (`tanba references enroll`).
+        #[arg(long)]
+        references: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+    /// Reference samples from known-genuine scans.
+    References {
+        #[command(subcommand)]
+        tool: ReferencesTool,
     },
     /// The forensic checks' evaluation set and its scoring.
     Forensics {
@@ -361,6 +370,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             langs,
             lang,
             review_at,
+            references,
             json,
         } => cli_forensics::check(cli_forensics::CheckArgs {
             files: &files,
@@ -369,8 +379,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             langs: &langs,
             lang: &lang,
             review_at,
+            enrolled: references.as_deref(),
             json,
         }),
+        Command::References {
+            tool:
+                ReferencesTool::Enroll {
+                    file,
+                    data,
+                    institution,
+                    langs,
+                    json,
+                },
+        } => cli_forensics::enroll(&file, &data.data, institution.as_deref(), &langs, json),
         Command::Forensics {
             tool: ForensicsTool::Generate { out, count, seed },
         } => cli_forensics::generate(&out, count, seed),
@@ -431,6 +452,26 @@ enum ForensicsTool {
     /// false-positive rate on the genuine scans.
     Eval {
         dir: PathBuf,
+        #[arg(long, default_value = tanba::ocr::DEFAULT_LANGS)]
+        langs: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReferencesTool {
+    /// Enrol a known-genuine scan's seal and signature as its institution's references
+    /// (DIR/references/): shown to officers beside a case's scan, and compared with the seals
+    /// of the institution's documents (`seal.mismatch`).
+    Enroll {
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArg,
+        /// The institution's id in ocr-models/references/institutions.json; default: the one
+        /// the scan names.
+        #[arg(long)]
+        institution: Option<String>,
         #[arg(long, default_value = tanba::ocr::DEFAULT_LANGS)]
         langs: String,
         #[arg(long)]

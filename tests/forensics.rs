@@ -163,3 +163,134 @@ fn a_blank_scan_is_unreadable_and_bad_arguments_are_named() {
     assert_eq!(code, 2);
     assert!(err.contains("no genuine scans"), "{err}");
 }
+
+/// `tanba references enroll` keeps a genuine diploma's seal and signature as its
+/// institution's references; `tanba check --references` then flags a copy whose seal was
+/// replaced by another office's stamp (`seal.mismatch`, at the seal) and leaves a document
+/// with the genuine seal alone. An unreadable scan enrols nothing, and says why.
+#[test]
+fn an_enrolled_seal_catches_another_stamp_and_an_unreadable_scan_enrols_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = tmp.path().join("set");
+    let data = tmp.path().join("data");
+    let (code, _, err) = run(&[
+        "forensics",
+        "generate",
+        "--out",
+        &set.display().to_string(),
+        "--count",
+        "1",
+        "--seed",
+        "52003",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let d = data.display().to_string();
+
+    // Unreadable: refused, nothing written.
+    let blank = tmp.path().join("blank.png");
+    image::GrayImage::from_pixel(1240, 1754, image::Luma([238]))
+        .save(&blank)
+        .unwrap();
+    let (code, _, err) = run(&[
+        "references",
+        "enroll",
+        &blank.display().to_string(),
+        "--data",
+        &d,
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("could not be read"), "{err}");
+    assert!(!data.join("references/index.json").exists());
+
+    let genuine = set.join("diploma-52003.jpg");
+    let (code, out, err) = run(&[
+        "references",
+        "enroll",
+        &genuine.display().to_string(),
+        "--data",
+        &d,
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let entry: Value = serde_json::from_slice(&out).unwrap();
+    let institution = entry["institution"].as_str().unwrap();
+    assert!(
+        entry["seal"].as_array().is_some_and(|s| !s.is_empty()),
+        "{entry}"
+    );
+    assert!(
+        data.join("references")
+            .join(institution)
+            .join("seal.png")
+            .exists()
+    );
+    // An institution not in the library is named.
+    let (code, _, err) = run(&[
+        "references",
+        "enroll",
+        &genuine.display().to_string(),
+        "--data",
+        &d,
+        "--institution",
+        "no-such-school",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-school"), "{err}");
+
+    // The same document with another office's stamp over its seal.
+    let mut page = image::open(&genuine).unwrap().to_luma8();
+    let seal = *tanba::forensics::marks::seals(&page)
+        .first()
+        .expect("a seal");
+    tanba::ocr::synth::other_stamp(
+        &mut page,
+        seal.cx as i32,
+        seal.cy as i32,
+        (seal.r as f32 * 1.5) as i32,
+        235,
+    );
+    let forged = tmp.path().join("forged.png");
+    page.save(&forged).unwrap();
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(set.join("diploma-52003.json")).unwrap()).unwrap();
+    let app = tmp.path().join("app.json");
+    std::fs::write(&app, truth["application"].to_string()).unwrap();
+    let check_with = |file: &Path| {
+        let (code, out, err) = run(&[
+            "check",
+            &file.display().to_string(),
+            "--application",
+            &app.display().to_string(),
+            "--references",
+            &d,
+            "--json",
+        ]);
+        assert!(code == 0 || code == 1, "{err}");
+        serde_json::from_slice::<Value>(&out).unwrap()
+    };
+    let report = check_with(&forged);
+    let mismatch = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "seal.mismatch")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(mismatch["severity"], "critical");
+    let b = mismatch["box"].as_array().unwrap();
+    let x = b[0].as_u64().unwrap() as u32;
+    assert!(
+        x.abs_diff(seal.cx.saturating_sub(seal.r)) < seal.r * 2,
+        "{mismatch}"
+    );
+    assert_eq!(report["route"], "review");
+    // A document with the genuine seal (the twin whose dates were changed) has no mismatch.
+    let report = check_with(&set.join("diploma-52003-dates.jpg"));
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["code"] != "seal.mismatch"),
+        "{report}"
+    );
+}

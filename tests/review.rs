@@ -203,6 +203,18 @@ fn officers_decide_with_a_second_officer_for_high_risk_and_every_step_is_journal
     let api = Client::new(&server.base);
     let officer_token = token(&data, "recognition.officer");
     let dir = twins(tmp.path());
+    // The institution's reference seal and signature, enrolled from a genuine scan.
+    let out = common::tanba()
+        .args(["references", "enroll", "--data"])
+        .arg(&data)
+        .arg(dir.join("diploma-52003.jpg"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (genuine, low) = open_case(&api, &officer_token, &dir.join("diploma-52003.jpg"));
     let (dated, high) = open_case(&api, &officer_token, &dir.join("diploma-52003-dates.jpg"));
     assert!(low < 0.5 && high >= 0.5, "{low} {high}");
@@ -236,6 +248,17 @@ fn officers_decide_with_a_second_officer_for_high_risk_and_every_step_is_journal
         "{case}"
     );
     assert!(!case.contains("id=\"second-officer\""));
+    // The enrolled reference samples beside the scan.
+    let refs = between(&case, "id=\"reference-samples\"", "</div>").expect("reference samples");
+    let seal = between(refs, "<img src=\"", "\"").unwrap().to_string();
+    let mut r = api
+        .agent
+        .get(format!("{}{seal}", api.base))
+        .header("Cookie", &anna)
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{seal}");
+    assert!(r.body_mut().read_to_vec().unwrap().starts_with(b"\x89PNG"));
     let iin = iin_born("2001-08-11");
     let form = recognise_form(&case, &iin);
     let path = format!("/officer/cases/{genuine}/decide?lang=en");

@@ -565,6 +565,7 @@ mod tests {
             references: References::builtin(),
             seen: None,
             today: time::macros::date!(2026 - 12 - 06),
+            enrolled: None,
         };
         let mut out = Vec::new();
         for s in &scans {

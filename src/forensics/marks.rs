@@ -307,46 +307,83 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
     }
     if kind == Some(ForeignKind::Diploma)
         && let Some(signer) = scan.reading.fields.get("signed_by")
-        && let Some(page) = scan.pages.get(signer.page.saturating_sub(1))
-        && let Some(text) = scan.reading.pages.iter().find(|p| p.page == signer.page)
+        && let Some((i, region)) = signature_area(scan.reading, scan.pages)
+        && let Some(share) = signature_ink(scan.reading, scan.pages, i, region, &found)
+        && share < 0.0015
     {
-        // Right of the signatory's name, three lines up and down; a seal found there is not
-        // a signature.
-        let b = signer.bbox;
-        let x = b[0] + b[2];
-        // Short of the page's last tenth, where a frame's rules would count as ink.
-        let region = [
+        out.push(
+            Finding::new(
+                "signature.missing",
+                Severity::Warning,
+                [
+                    ("signed_by", json!(signer.value)),
+                    ("ink_share", json!((share * 10000.0).round() / 10000.0)),
+                ],
+            )
+            .at(&scan.reading.file.sha256, signer.page, region),
+        );
+    }
+}
+
+/// Where a diploma's signature should be: right of the signatory's name, three lines up and
+/// down, short of the page's last tenth (where a frame's rules would count as ink). The page
+/// index and the region.
+fn signature_area(
+    reading: &crate::ocr::FileReading,
+    pages: &[GrayImage],
+) -> Option<(usize, [u32; 4])> {
+    let signer = reading.fields.get("signed_by")?;
+    let i = signer.page.checked_sub(1)?;
+    let page = pages.get(i)?;
+    let b = signer.bbox;
+    let x = b[0] + b[2];
+    Some((
+        i,
+        [
             x,
             b[1].saturating_sub(b[3] * 3),
             (page.width() * 9 / 10).saturating_sub(x),
             b[3] * 7,
-        ];
-        let mut masked = page.clone();
-        for (p, s) in &found {
-            if *p == signer.page {
-                imageproc::drawing::draw_filled_circle_mut(
-                    &mut masked,
-                    (s.cx as i32, s.cy as i32),
-                    s.r as i32 + 4,
-                    image::Luma([255]),
-                );
-            }
-        }
-        let share = crate::ocr::extract::unexplained_ink(&masked, region, &text.words);
-        if share < 0.0015 {
-            out.push(
-                Finding::new(
-                    "signature.missing",
-                    Severity::Warning,
-                    [
-                        ("signed_by", json!(signer.value)),
-                        ("ink_share", json!((share * 10000.0).round() / 10000.0)),
-                    ],
-                )
-                .at(&scan.reading.file.sha256, signer.page, region),
+        ],
+    ))
+}
+
+/// The share of `region` covered by ink no word explains, seals (of `found`) left out.
+fn signature_ink(
+    reading: &crate::ocr::FileReading,
+    pages: &[GrayImage],
+    i: usize,
+    region: [u32; 4],
+    found: &[(usize, Seal)],
+) -> Option<f32> {
+    let text = reading.pages.iter().find(|p| p.page == i + 1)?;
+    let mut masked = pages[i].clone();
+    for (p, s) in found {
+        if *p == i + 1 {
+            imageproc::drawing::draw_filled_circle_mut(
+                &mut masked,
+                (s.cx as i32, s.cy as i32),
+                s.r as i32 + 4,
+                image::Luma([255]),
             );
         }
     }
+    Some(crate::ocr::extract::unexplained_ink(
+        &masked,
+        region,
+        &text.words,
+    ))
+}
+
+/// A diploma's signature, for enrolment: the page index and the box of the ink right of
+/// its signatory's name, when there is some.
+pub fn signature_region(
+    reading: &crate::ocr::FileReading,
+    pages: &[GrayImage],
+) -> Option<(usize, [u32; 4])> {
+    let (i, region) = signature_area(reading, pages)?;
+    let found: Vec<(usize, Seal)> = seals(&pages[i]).into_iter().map(|s| (i + 1, s)).collect();
+    (signature_ink(reading, pages, i, region, &found)? >= 0.0015).then_some((i, region))
 }
 
 #[cfg(test)]

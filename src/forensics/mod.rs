@@ -11,6 +11,7 @@
 
 pub mod checks;
 pub mod edit;
+pub mod enrolled;
 pub mod marks;
 pub mod references;
 pub mod repeat;
@@ -132,6 +133,8 @@ pub struct Context<'a> {
     pub seen: Option<&'a repeat::Seen>,
     /// The day "in the future" is measured from.
     pub today: time::Date,
+    /// Reference seals enrolled from genuine scans, for `seal.mismatch`; `None`: not checked.
+    pub enrolled: Option<&'a enrolled::Library>,
 }
 
 /// How findings become a risk, and a risk a route (`config.json`'s `forensics`).
@@ -237,6 +240,7 @@ pub fn check(scans: &[Scan], ctx: &Context) -> Vec<Finding> {
         let t = Instant::now();
         checks::document(scan, ctx, &mut out);
         marks::check(scan, &mut out);
+        enrolled::check(scan, ctx, &mut out);
         edit::check(scan, &mut out);
         if let Some(seen) = ctx.seen {
             repeat::check(scan, ctx.application, seen, &mut out);

@@ -11,6 +11,7 @@
 //! | `POST /officer/cases/{id}/confirm` | a second officer confirms a high-risk recognition |
 //! | `POST /officer/cases/{id}/return` `reason` | …or sends it back |
 //! | `GET /officer/cases/{id}/certificate.pdf` | the recognition certificate issued |
+//! | `GET /officer/references/{institution}/{seal.png\|signature.png}` | an enrolled reference image |
 //! | `GET /officer/apostilles` | e-Apostille requests: pending, with their automatic check; decided |
 //! | `POST /officer/apostilles/{id}/approve` | an apostille officer approves: the e-Apostille is issued |
 //! | `POST /officer/apostilles/{id}/refuse` `reason` | …or refuses, with the reason |
@@ -56,6 +57,10 @@ pub fn router() -> Router<AppState> {
         .route("/officer/cases/{id}/decide", post(decide))
         .route("/officer/cases/{id}/confirm", post(confirm))
         .route("/officer/cases/{id}/return", post(send_back))
+        .route(
+            "/officer/references/{institution}/{file}",
+            get(reference_image),
+        )
         .route("/officer/apostilles", get(apostille_queue))
         .route("/officer/apostilles/{id}/approve", post(approve_apostille))
         .route("/officer/apostilles/{id}/refuse", post(refuse_apostille))
@@ -162,6 +167,10 @@ fn texts(lang: Lang) -> minijinja::Value {
         "automatic-check",
         "apostille-number",
         "apostille-read-only",
+        "reference-seal",
+        "reference-signature",
+        "document-seal",
+        "enrolled",
     ];
     let mut m = std::collections::BTreeMap::new();
     for id in ids {
@@ -661,7 +670,11 @@ fn scans(c: &CaseSummary, findings: &[Value]) -> Vec<minijinja::Value> {
 
 /// The reference library's entries for what the document says: its institution, the
 /// series-and-number rule, the Hague Convention's date for the country.
-fn references(c: &CaseSummary, lang: Lang) -> minijinja::Value {
+fn references(
+    c: &CaseSummary,
+    lang: Lang,
+    enrolled: &crate::forensics::enrolled::Library,
+) -> minijinja::Value {
     let refs = crate::forensics::References::builtin();
     let country = read_value(c, "country")
         .map(|v| v.0)
@@ -681,6 +694,12 @@ fn references(c: &CaseSummary, lang: Lang) -> minijinja::Value {
                 closed => i.closed.map(|d| d.to_string()),
                 seal => i.seal,
                 synthetic => i.synthetic,
+                enrolled => enrolled.institutions.get(&i.id).map(|e| context! {
+                    id => e.institution,
+                    at => e.enrolled_at,
+                    seal => e.seal_png.is_some(),
+                    signature => e.signature_png.is_some(),
+                }),
             }
         });
     let year = read_value(c, "issue_date").and_then(|v| v.0.get(..4)?.parse::<i32>().ok());
@@ -878,6 +897,34 @@ fn case_context(
     let events = review
         .events(id)
         .map_err(|e| attempt.fail(review_error(e)))?;
+    let enrolled = crate::forensics::enrolled::Library::open(review.data_dir())
+        .map_err(|e| attempt.fail(ApiError::Internal(e.to_string())))?;
+    // The document's seal, when a check found it unlike the reference: cropped beside it.
+    let seal_crop = findings
+        .iter()
+        .find(|f| f["code"] == "seal.mismatch")
+        .and_then(|f| {
+            let b: Vec<u64> = f["box"]
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_u64)
+                .collect();
+            let (sha, page) = (f["file"].as_str()?, f["page"].as_u64()?);
+            let p = this.reading.as_ref()?["files"]
+                .as_array()?
+                .iter()
+                .find(|x| x["file"]["sha256"] == sha)?["pages"]
+                .as_array()?
+                .iter()
+                .find(|x| x["page"] == page)?
+                .clone();
+            (b.len() == 4).then(|| {
+                context! {
+                    sha256 => sha, page => page, x => b[0], y => b[1], w => b[2], h => b[3],
+                    pw => p["width"].as_u64(), ph => p["height"].as_u64(),
+                }
+            })
+        });
     let may_decide = p.authorise(&Action::Recognise).is_ok();
     let today = super::api::today();
     let (awaiting, proposer) = match &this.status {
@@ -932,8 +979,9 @@ fn case_context(
         issued => issued,
         findings => shown_findings,
         scans => scans(&this, &findings),
+        seal_crop => seal_crop,
         fields => field_rows,
-        references => references(&this, lang),
+        references => references(&this, lang, &enrolled),
         earlier => earlier,
         proposal => proposal(&this, today),
         levels => LEVELS.iter().map(|l| context! { code => l, name => lang.t(&format!("officer-level-{l}")) }).collect::<Vec<_>>(),
@@ -1342,6 +1390,42 @@ async fn certificate_pdf(
             pdf,
         )
             .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// An institution's enrolled reference seal or signature (`tanba references enroll`).
+async fn reference_image(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path((institution, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(svc) = super::api::services(&state) else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let Some(caller) = session(&svc, &headers, addr.ip().to_string()).await else {
+        return ApiError::Unauthorized("sign in as an officer at /officer".into()).into_response();
+    };
+    let made = blocking(move || {
+        let attempt = Attempt::new(&svc, &caller, "reference.read", &institution);
+        attempt.authorise(&Action::HandleCases)?;
+        let (_, review) = parts(&svc).map_err(|e| attempt.fail(e))?;
+        let library = crate::forensics::enrolled::Library::open(review.data_dir())
+            .map_err(|e| attempt.fail(ApiError::Internal(e.to_string())))?;
+        let path = library.image(&institution, &file).ok_or_else(|| {
+            attempt.fail(ApiError::NotFound(format!(
+                "no enrolled {file} for institution {institution}"
+            )))
+        })?;
+        let png =
+            std::fs::read(&path).map_err(|e| attempt.fail(ApiError::Internal(e.to_string())))?;
+        attempt.ok(&file)?;
+        Ok(png)
+    })
+    .await;
+    match made {
+        Ok(png) => ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
         Err(e) => e.into_response(),
     }
 }

@@ -309,11 +309,14 @@ fn read_case(
     });
     let scans: Vec<forensics::Scan> = out.iter().map(forensics::ReadFile::scan).collect();
     let mut seen = lock(&inner.seen);
+    let enrolled =
+        forensics::enrolled::Library::open(inner.cases.data_dir()).map_err(|e| e.to_string())?;
     let ctx = forensics::Context {
         application: Some(&application),
         references: forensics::References::builtin(),
         seen: Some(&seen),
         today: time::OffsetDateTime::now_utc().date(),
+        enrolled: Some(&enrolled),
     };
     let report = forensics::report(&scans, &ctx, &inner.thresholds, crate::i18n::Lang::En);
     for scan in &scans {

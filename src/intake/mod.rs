@@ -235,6 +235,11 @@ impl Cases {
         }
     }
 
+    /// The data directory the cases are kept in.
+    pub fn data_dir(&self) -> &Path {
+        self.root.parent().unwrap_or(&self.root)
+    }
+
     /// The index of files the checks have seen (`DIR/forensics/seen.jsonl`).
     pub fn seen_path(&self) -> PathBuf {
         self.root.with_file_name("forensics").join("seen.jsonl")

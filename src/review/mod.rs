@@ -223,6 +223,11 @@ impl Review {
         }
     }
 
+    /// The data directory the cases live in.
+    pub fn data_dir(&self) -> &Path {
+        self.cases.data_dir()
+    }
+
     /// When case `id` was opened.
     pub fn opened(&self, id: &str) -> Result<std::time::SystemTime, ReviewError> {
         Ok(self.cases.opened(id)?)

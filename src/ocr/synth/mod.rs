@@ -201,6 +201,34 @@ fn seal(img: &mut RgbImage, cx: i32, cy: i32, r: i32, rng: &mut Mix) {
     draw_filled_circle_mut(img, (cx, cy), r / 6, ink);
 }
 
+/// Another office's stamp pasted over a seal at (`cx`, `cy`) of radius `r` (its rim): the old
+/// seal painted out with paper of level `paper`, then one thick ring, letters as dashes and a
+/// five-pointed star — a forged seal, for the reference-seal check's tests and measurement.
+pub fn other_stamp(page: &mut GrayImage, cx: i32, cy: i32, r: i32, paper: u8) {
+    let ink = Luma([70]);
+    draw_filled_circle_mut(page, (cx, cy), r + 6, Luma([paper]));
+    for k in 0..5 {
+        draw_hollow_circle_mut(page, (cx, cy), r - k, ink);
+    }
+    for i in 0..40 {
+        let (s, c) = (i as f32 / 40.0 * std::f32::consts::TAU).sin_cos();
+        let rho = r as f32 * 0.82;
+        let p = (cx as f32 + c * rho, cy as f32 + s * rho);
+        draw_line_segment_mut(page, p, (p.0 - s * 8.0, p.1 + c * 8.0), ink);
+    }
+    for i in 0..5 {
+        let a = i as f32 / 5.0 * std::f32::consts::TAU;
+        let b = (i + 2) as f32 / 5.0 * std::f32::consts::TAU;
+        let rho = r as f32 * 0.55;
+        draw_line_segment_mut(
+            page,
+            (cx as f32 + a.cos() * rho, cy as f32 + a.sin() * rho),
+            (cx as f32 + b.cos() * rho, cy as f32 + b.sin() * rho),
+            ink,
+        );
+    }
+}
+
 /// A signature: a few connected loops of a pen stroke, two pixels wide.
 fn signature(img: &mut RgbImage, x: f32, y: f32, rng: &mut Mix) {
     let ink = Rgb([20, 30, 90]);
