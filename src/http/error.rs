@@ -56,6 +56,17 @@ impl IntoResponse for ApiError {
 }
 
 impl ApiError {
+    /// A page's status and the error shown on it: `200` and none, or the error's.
+    pub fn page_status(error: Option<ApiError>) -> (StatusCode, Option<String>) {
+        match error {
+            Some(e) => {
+                let (s, m) = e.parts();
+                (s, Some(m))
+            }
+            None => (StatusCode::OK, None),
+        }
+    }
+
     /// The status code and the message a client is shown (an internal error's detail is
     /// logged here, and replaced).
     pub fn parts(self) -> (StatusCode, String) {

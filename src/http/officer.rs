@@ -1035,13 +1035,7 @@ async fn render_case(
     let built = blocking(move || case_context(&svc, &caller, lang, &id)).await;
     match built {
         Ok(ctx) => {
-            let (status, message) = match error {
-                Some(e) => {
-                    let (s, m) = e.parts();
-                    (s, Some(m))
-                }
-                None => (StatusCode::OK, None),
-            };
+            let (status, message) = ApiError::page_status(error);
             officer_page(status, lang, "case", &path, message, ctx)
         }
         Err(e) => error_page(lang, e),
@@ -1108,60 +1102,97 @@ async fn page_image(
 
 // --- decisions ---------------------------------------------------------------------------------
 
-/// Issues a recognition certificate as the recognition body: the registered issuer permitted
-/// `recognition` whose signing key this deployment holds.
-fn issue_certificate(
+/// What a body's issuance of one document hands back.
+struct BodyIssued {
+    issued: crate::issuance::IssuedCredential,
+    /// The QR code's text: the verification URL.
+    qr_text: String,
+    issuer: crate::registry::IssuerRecord,
+}
+
+/// Issues `doc` as the body registered for its kind whose signing key this deployment holds
+/// (the recognition body, the apostille authority), then signs a checkpoint covering it, so
+/// the officer's next page can show it verifying. Errors name each broken rule (a duplicate
+/// names the original).
+fn issue_as_body(
     svc: &Services,
     log: &crate::ledger::Log,
-    r: &Recognition,
-) -> Result<Issued, String> {
+    doc: &Document,
+    body: &str,
+) -> Result<BodyIssued, String> {
+    let kind = doc.kind();
     let registry = svc.issuance.registry();
     let (issuer, key) = registry
         .issuers()
-        .filter(|i| i.kinds.contains(&DocumentKind::Recognition))
+        .filter(|i| i.kinds.contains(&kind))
         .find_map(|i| (svc.issuer_keys)(&i.bin).map(|k| (i.clone(), k)))
         .ok_or_else(|| {
-            "no recognition body is registered with a key this deployment holds \
-             (register an issuer permitted `recognition`)"
-                .to_string()
+            format!(
+                "no {body} is registered with a key this deployment holds (register an issuer \
+                 permitted `{}`)",
+                kind_name(kind)
+            )
         })?;
-    let doc = Document::Recognition(r.clone());
     let issued = svc
         .issuance
         .issue_batch(
             &issuer.bin,
             &key,
-            std::slice::from_ref(&doc),
+            std::slice::from_ref(doc),
             super::api::today(),
         )
         .map_err(|e| match e {
-            // Name each rule broken (a duplicate names the original certificate).
             crate::issuance::IssueError::Invalid(rows) => rows
                 .iter()
                 .flat_map(|r| r.errors.iter().map(ToString::to_string))
                 .collect::<Vec<_>>()
                 .join("; "),
             other => other.to_string(),
-        })?;
-    let c = issued
+        })?
         .into_iter()
         .next()
         .ok_or_else(|| "the issuance returned no credential".to_string())?;
-    // Signed into a checkpoint now, so the officer's next page can show it verifying.
     log.checkpoint_now_blocking().map_err(|e| e.to_string())?;
     let a = crate::issuance::output::artifacts(
         &svc.public_url,
         &issuer.names,
         &key,
-        &doc,
-        &c.signed.header,
+        doc,
+        &issued.signed.header,
     )
     .map_err(|e| e.to_string())?;
+    Ok(BodyIssued {
+        issued,
+        qr_text: a.qr_text,
+        issuer,
+    })
+}
+
+/// A kind's name as the registry and the API spell it.
+fn kind_name(kind: DocumentKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Issues a recognition certificate as the recognition body.
+fn issue_certificate(
+    svc: &Services,
+    log: &crate::ledger::Log,
+    r: &Recognition,
+) -> Result<Issued, String> {
+    let b = issue_as_body(
+        svc,
+        log,
+        &Document::Recognition(r.clone()),
+        "recognition body",
+    )?;
     Ok(Issued {
-        credential: c.id.to_string(),
-        version: c.version,
-        verify_url: a.qr_text,
-        code: c.id.verification_code(),
+        credential: b.issued.id.to_string(),
+        version: b.issued.version,
+        verify_url: b.qr_text,
+        code: b.issued.id.verification_code(),
     })
 }
 
@@ -1506,13 +1537,7 @@ async fn apostille_page(
     .await;
     match built {
         Ok(ctx) => {
-            let (status, message) = match error {
-                Some(e) => {
-                    let (s, m) = e.parts();
-                    (s, Some(m))
-                }
-                None => (StatusCode::OK, None),
-            };
+            let (status, message) = ApiError::page_status(error);
             officer_page(
                 status,
                 lang,
@@ -1536,14 +1561,15 @@ fn issue_apostille(
     number: &str,
 ) -> Result<review::apostille::IssuedApostille, String> {
     use crate::credential::kinds::Apostille;
-    let registry = svc.issuance.registry();
-    let (authority, key) = registry
+    let authority = svc
+        .issuance
+        .registry()
         .issuers()
-        .filter(|i| i.kinds.contains(&DocumentKind::Apostille))
-        .find_map(|i| (svc.issuer_keys)(&i.bin).map(|k| (i.clone(), k)))
+        .find(|i| i.kinds.contains(&DocumentKind::Apostille) && (svc.issuer_keys)(&i.bin).is_some())
+        .cloned()
         .ok_or_else(|| {
-            "no apostille authority is registered with a key this deployment holds \
-             (register an issuer permitted `apostille`)"
+            "no apostille authority is registered with a key this deployment holds (register \
+             an issuer permitted `apostille`)"
                 .to_string()
         })?;
     let d = &r.document;
@@ -1576,42 +1602,14 @@ fn issue_apostille(
         document_number: d.series_number.clone(),
         document_issued_on: d.issued_on.clone(),
     });
-    let issued = svc
-        .issuance
-        .issue_batch(
-            &authority.bin,
-            &key,
-            std::slice::from_ref(&doc),
-            super::api::today(),
-        )
-        .map_err(|e| match e {
-            crate::issuance::IssueError::Invalid(rows) => rows
-                .iter()
-                .flat_map(|r| r.errors.iter().map(ToString::to_string))
-                .collect::<Vec<_>>()
-                .join("; "),
-            other => other.to_string(),
-        })?;
-    let c = issued
-        .into_iter()
-        .next()
-        .ok_or_else(|| "the issuance returned no credential".to_string())?;
-    // Signed into a checkpoint now, so the officer's next page can show it verifying.
-    log.checkpoint_now_blocking().map_err(|e| e.to_string())?;
-    let a = crate::issuance::output::artifacts(
-        &svc.public_url,
-        &authority.names,
-        &key,
-        &doc,
-        &c.signed.header,
-    )
-    .map_err(|e| e.to_string())?;
+    let b = issue_as_body(svc, log, &doc, "apostille authority")?;
+    debug_assert_eq!(b.issuer.bin, authority.bin);
     Ok(review::apostille::IssuedApostille {
         number: number.to_string(),
-        issued_on: c.signed.header.issued_on.clone(),
-        credential: c.id.to_string(),
-        verify_url: a.qr_text,
-        code: c.id.verification_code(),
+        issued_on: b.issued.signed.header.issued_on.clone(),
+        credential: b.issued.id.to_string(),
+        verify_url: b.qr_text,
+        code: b.issued.id.verification_code(),
     })
 }
 

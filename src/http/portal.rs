@@ -383,13 +383,7 @@ async fn dashboard_with(
         args.set("expires", holder::iso_date(expires));
         context! { url => url, note => lang.t_args("my-new-link-note", Some(&args)) }
     });
-    let (status, error) = match error {
-        Some(e) => {
-            let (s, m) = e.parts();
-            (s, Some(m))
-        }
-        None => (StatusCode::OK, None),
-    };
+    let (status, error) = ApiError::page_status(error);
     my_page(
         &svc,
         status,
