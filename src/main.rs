@@ -757,7 +757,7 @@ fn demo(
     let cases = tanba::demo::seed_cases(&dir, foreign)?;
     if !cases.is_empty() {
         println!(
-            "demo: {} foreign-document cases from {}, read in the background once the server runs (GET /api/v1/cases as recognition.officer)",
+            "demo: {} foreign-document cases from {}, read in the background once the server runs: work them at /officer as recognition.officer (a high-risk recognition needs recognition.officer2)",
             cases.len(),
             foreign.display()
         );
