@@ -29,6 +29,7 @@ use super::portal::{Refusal, field, fields, prelude, see_other, session_cookie};
 use super::{AppState, Services};
 use crate::accounts::Action;
 use crate::accounts::journal::Outcome;
+use crate::credential::issuer_key::IssuerSigningKey;
 use crate::credential::kinds::{Holder, RecognisedLevel, Recognition};
 use crate::credential::record::DocumentKind;
 use crate::i18n::Lang;
@@ -1107,22 +1108,17 @@ struct BodyIssued {
     issued: crate::issuance::IssuedCredential,
     /// The QR code's text: the verification URL.
     qr_text: String,
-    issuer: crate::registry::IssuerRecord,
 }
 
-/// Issues `doc` as the body registered for its kind whose signing key this deployment holds
-/// (the recognition body, the apostille authority), then signs a checkpoint covering it, so
-/// the officer's next page can show it verifying. Errors name each broken rule (a duplicate
-/// names the original).
-fn issue_as_body(
+/// The body registered for `kind` whose signing key this deployment holds (the recognition
+/// body, the apostille authority), named `body` in the error when there is none.
+fn body_for(
     svc: &Services,
-    log: &crate::ledger::Log,
-    doc: &Document,
+    kind: DocumentKind,
     body: &str,
-) -> Result<BodyIssued, String> {
-    let kind = doc.kind();
-    let registry = svc.issuance.registry();
-    let (issuer, key) = registry
+) -> Result<(crate::registry::IssuerRecord, IssuerSigningKey), String> {
+    svc.issuance
+        .registry()
         .issuers()
         .filter(|i| i.kinds.contains(&kind))
         .find_map(|i| (svc.issuer_keys)(&i.bin).map(|k| (i.clone(), k)))
@@ -1132,7 +1128,18 @@ fn issue_as_body(
                  permitted `{}`)",
                 kind_name(kind)
             )
-        })?;
+        })
+}
+
+/// Issues `doc` as `issuer` with its key, then signs a checkpoint covering it, so
+/// the officer's next page can show it verifying. Errors name each broken rule (a duplicate
+/// names the original).
+fn issue_as_body(
+    svc: &Services,
+    log: &crate::ledger::Log,
+    doc: &Document,
+    (issuer, key): (crate::registry::IssuerRecord, IssuerSigningKey),
+) -> Result<BodyIssued, String> {
     let issued = svc
         .issuance
         .issue_batch(
@@ -1164,7 +1171,6 @@ fn issue_as_body(
     Ok(BodyIssued {
         issued,
         qr_text: a.qr_text,
-        issuer,
     })
 }
 
@@ -1182,12 +1188,8 @@ fn issue_certificate(
     log: &crate::ledger::Log,
     r: &Recognition,
 ) -> Result<Issued, String> {
-    let b = issue_as_body(
-        svc,
-        log,
-        &Document::Recognition(r.clone()),
-        "recognition body",
-    )?;
+    let body = body_for(svc, DocumentKind::Recognition, "recognition body")?;
+    let b = issue_as_body(svc, log, &Document::Recognition(r.clone()), body)?;
     Ok(Issued {
         credential: b.issued.id.to_string(),
         version: b.issued.version,
@@ -1561,17 +1563,7 @@ fn issue_apostille(
     number: &str,
 ) -> Result<review::apostille::IssuedApostille, String> {
     use crate::credential::kinds::Apostille;
-    let authority = svc
-        .issuance
-        .registry()
-        .issuers()
-        .find(|i| i.kinds.contains(&DocumentKind::Apostille) && (svc.issuer_keys)(&i.bin).is_some())
-        .cloned()
-        .ok_or_else(|| {
-            "no apostille authority is registered with a key this deployment holds (register \
-             an issuer permitted `apostille`)"
-                .to_string()
-        })?;
+    let (authority, key) = body_for(svc, DocumentKind::Apostille, "apostille authority")?;
     let d = &r.document;
     let today = super::api::today().to_string();
     let doc = Document::Apostille(Apostille {
@@ -1602,8 +1594,7 @@ fn issue_apostille(
         document_number: d.series_number.clone(),
         document_issued_on: d.issued_on.clone(),
     });
-    let b = issue_as_body(svc, log, &doc, "apostille authority")?;
-    debug_assert_eq!(b.issuer.bin, authority.bin);
+    let b = issue_as_body(svc, log, &doc, (authority, key))?;
     Ok(review::apostille::IssuedApostille {
         number: number.to_string(),
         issued_on: b.issued.signed.header.issued_on.clone(),

@@ -235,13 +235,40 @@ impl Requests {
     }
 
     /// The e-Register: the apostille of that number issued on that date, if there is one.
+    /// A number ends with its request id's first eight hex digits, so only the requests whose
+    /// file names start with them are read, not the whole register.
     pub fn find(&self, number: &str, date: &str) -> Result<Option<Request>, ReviewError> {
         let number = number.trim().to_uppercase();
         let date = date.trim();
-        Ok(self.list()?.into_iter().find(|r| {
-            matches!(&r.state, RequestState::Approved { apostille, .. }
+        let Some(prefix) = number
+            .rsplit('-')
+            .next()
+            .filter(|p| p.len() == 8 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(str::to_ascii_lowercase)
+        else {
+            return Ok(None);
+        };
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        for e in entries {
+            let name = e?.file_name().to_string_lossy().into_owned();
+            let Some(id) = name
+                .strip_suffix(".json")
+                .filter(|id| valid_id(id) && id.starts_with(&prefix))
+            else {
+                continue;
+            };
+            let r = self.get(id)?;
+            if matches!(&r.state, RequestState::Approved { apostille, .. }
                 if apostille.number == number && apostille.issued_on == date)
-        }))
+            {
+                return Ok(Some(r));
+            }
+        }
+        Ok(None)
     }
 }
 
