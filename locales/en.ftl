@@ -132,6 +132,7 @@ finding-number-duplicate = The same series and number ({$number}) were submitted
 finding-name-mismatch = The document is in the name of {$document}, not {$application} as the application says.
 finding-name-mixed-script = The name's word {$word} mixes Cyrillic and Latin letters.
 finding-institution-unknown = The institution {$value} is not in the reference library for {$country}.
+finding-institution-country-not-covered = The reference library has nothing for {$country}: its series, numbers and institutions could not be checked against references.
 finding-institution-not-accredited = {$institution} was not accredited on {$issue_date} (accredited {$periods}).
 finding-apostille-missing-fields = The apostille lacks {$count} of its fields: {$fields}.
 finding-apostille-not-party = {$country} was not a party to the Apostille Convention on {$date} (in force for it since {$since}).

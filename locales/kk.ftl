@@ -131,6 +131,7 @@ finding-number-duplicate = Осы серия мен нөмір ({$number}) бұ�
 finding-name-mismatch = Құжат өтініштегідей {$application} атына емес, {$document} атына берілген.
 finding-name-mixed-script = Аты-жөнінің {$word} сөзінде кирилл мен латын әріптері аралас.
 finding-institution-unknown = {$value} ұйымы {$country} бойынша анықтамалықта жоқ.
+finding-institution-country-not-covered = Анықтамалықта {$country} елі туралы мәлімет жоқ: сериясын, нөмірін және ұйымын салыстыратын ештеңе жоқ.
 finding-institution-not-accredited = «{$institution}» {$issue_date} күні аккредиттелмеген (аккредиттеу: {$periods}).
 finding-apostille-missing-fields = Апостильде {$count} өріс жоқ: {$fields}.
 finding-apostille-not-party = {$country} {$date} күні Апостиль туралы конвенцияның қатысушысы болмаған (ол үшін {$since} бастап күшінде).

@@ -131,6 +131,7 @@ finding-number-duplicate = Те же серия и номер ({$number}) уже
 finding-name-mismatch = Документ выдан на имя {$document}, а не {$application}, как указано в заявлении.
 finding-name-mixed-script = В слове имени {$word} смешаны кириллица и латиница.
 finding-institution-unknown = Организации {$value} нет в справочнике для {$country}.
+finding-institution-country-not-covered = В справочнике нет сведений о стране {$country}: серию, номер и организацию не с чем сверить.
 finding-institution-not-accredited = Организация «{$institution}» не была аккредитована на {$issue_date} (аккредитация: {$periods}).
 finding-apostille-missing-fields = В апостиле нет {$count} полей: {$fields}.
 finding-apostille-not-party = {$country} не была участницей Конвенции об апостиле на {$date} (для неё в силе с {$since}).

@@ -8,8 +8,9 @@ set -euo pipefail
 # the PDFs, poppler-utils and zbar-tools so the tests read our PDFs and QR codes with
 # tools that share no code with ours, Chromium (headless) for the browser tests, and
 # tesseract 5 with its orientation, Russian, Kazakh and English models for the OCR of foreign documents
-# (libtesseract-dev, libleptonica-dev and clang to build the bindings against it).
-APT_PACKAGES=(golang-go golang-golang-x-mod-dev gcc pkg-config curl ca-certificates
+# (libtesseract-dev, libleptonica-dev and clang to build the bindings against it), and
+# iso-codes, whose ISO 3166-1 list a test holds our table of country codes to.
+APT_PACKAGES=(golang-go golang-golang-x-mod-dev gcc pkg-config curl ca-certificates iso-codes
               fonts-dejavu-core poppler-utils zbar-tools chromium chromium-driver
               tesseract-ocr tesseract-ocr-osd tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-eng
               libtesseract-dev libleptonica-dev clang libclang-dev)

@@ -490,6 +490,23 @@ pub fn across(scans: &[Scan], ctx: &Context, out: &mut Vec<Finding>) {
             }
         }
     }
+    // A country the reference library knows nothing of: with no series rule and no
+    // institution, the checks that hold a document to its country had nothing to hold it to,
+    // and a clean result would mean less than it seems. The application's word first, then
+    // what the documents say.
+    let country = ctx
+        .application
+        .and_then(|a| a.country.as_deref())
+        .or_else(|| documents.iter().find_map(|s| s.reading.country.as_deref()));
+    if let Some(c) = country
+        && !ctx.references.covers(c)
+    {
+        out.push(Finding::new(
+            "institution.country_not_covered",
+            Severity::Warning,
+            [("country", json!(c))],
+        ));
+    }
     // An application that asks for an apostille route from a State that is not a party.
     if let Some(app) = ctx.application
         && app.route == Some(crate::intake::Route::Apostilled)
@@ -648,9 +665,12 @@ mod tests {
         // A Latin series where Tajik diplomas print Cyrillic letters.
         let f = findings(&[with(&[("series", "AM")])], None);
         assert_eq!(codes(&f), ["number.malformed"]);
-        // No rule for the country: nothing to hold it to.
-        let r = reading(ForeignKind::Diploma, "ZZ", &[("number", "1")]);
-        assert!(findings(&[r], None).is_empty());
+        // No rule for the country: nothing to hold it to, and the officer is told so.
+        let r = reading(ForeignKind::Diploma, "FR", &[("number", "1")]);
+        let f = findings(&[r], None);
+        assert_eq!(codes(&f), ["institution.country_not_covered"]);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(f[0].messages["ru"].contains("FR"), "{:?}", f[0].messages);
     }
 
     #[test]

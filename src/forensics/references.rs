@@ -216,6 +216,12 @@ impl References {
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 
+    /// Whether the library holds anything for `country` — an institution or a series rule.
+    pub fn covers(&self, country: &str) -> bool {
+        self.institutions.iter().any(|i| i.country == country)
+            || self.formats.iter().any(|r| r.country == country)
+    }
+
     /// The series-and-number rule for a country's kind of document issued in `year`.
     pub fn format(&self, country: &str, kind: &str, year: Option<i32>) -> Option<&FormatRule> {
         self.formats.iter().find(|r| {

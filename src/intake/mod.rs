@@ -8,6 +8,7 @@
 //! the size, and each page's pixel count from its header ([`raster`]) — so a case never holds
 //! a file the pipeline cannot read or a decompression bomb.
 
+pub mod countries;
 pub mod jobs;
 pub mod raster;
 
@@ -136,13 +137,60 @@ impl Application {
                 }
             }
         }
-        if let Some(c) = &self.country
-            && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
-        {
-            fail(
-                "country",
-                format!("{c:?} is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. RU)"),
-            );
+        if let Some(c) = &self.country {
+            if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
+                fail(
+                    "country",
+                    format!(
+                        "{c:?} is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. RU)"
+                    ),
+                );
+            } else if !countries::is_assigned(c) {
+                fail(
+                    "country",
+                    format!("{c:?} is not an assigned ISO 3166-1 alpha-2 code of any country"),
+                );
+            }
+        }
+        // What the applicant asks for must fit what they say the document is: recognition is
+        // for documents from abroad; Kazakhstan apostilles only its own documents, and only
+        // ones not already certified for use abroad.
+        let kz = self.country.as_deref() == Some("KZ");
+        match self.purpose {
+            Some(Purpose::Recognition) if kz => fail(
+                "purpose",
+                "recognition is for foreign documents; the country is KZ (Kazakhstan's own \
+                 documents need none)"
+                    .into(),
+            ),
+            Some(Purpose::Apostille) => {
+                if let Some(c) = self.country.as_deref().filter(|c| *c != "KZ") {
+                    fail(
+                        "purpose",
+                        format!(
+                            "Kazakhstan apostilles only documents issued in Kazakhstan; the \
+                             country is {c}"
+                        ),
+                    );
+                }
+                if matches!(self.route, Some(Route::Apostilled | Route::Legalised)) {
+                    fail(
+                        "route",
+                        "a document brought for an apostille has not yet been certified for \
+                         use abroad; the route must be \"neither\" or left out"
+                            .into(),
+                    );
+                }
+                if self.kind == Some(ForeignKind::Apostille) {
+                    fail(
+                        "kind",
+                        "an apostille certificate is not itself apostilled; give the \
+                         document it certifies"
+                            .into(),
+                    );
+                }
+            }
+            _ => {}
         }
         if errors.is_empty() {
             Ok(())

@@ -158,6 +158,53 @@ fn an_application_names_every_broken_field() {
 }
 
 #[test]
+fn an_unknown_country_is_refused_by_name() {
+    for c in ["ZZ", "XK", "SU"] {
+        let json = format!(r#"{{"country": "{c}"}}"#);
+        let errors = Application::from_json(json.as_bytes()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{c}: {errors:?}");
+        assert_eq!(errors[0].field, "country");
+        assert!(
+            errors[0].reason.contains(c) && errors[0].reason.contains("not an assigned"),
+            "{errors:?}"
+        );
+    }
+    // A real country the reference library does not cover is still an application.
+    assert!(Application::from_json(br#"{"country": "FR"}"#).is_ok());
+}
+
+#[test]
+fn an_application_that_contradicts_itself_names_each_contradiction() {
+    let fields = |json: &str| -> Vec<String> {
+        Application::from_json(json.as_bytes())
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    };
+    assert_eq!(
+        fields(r#"{"country": "KZ", "purpose": "recognition"}"#),
+        ["purpose"]
+    );
+    assert_eq!(
+        fields(
+            r#"{"country": "RU", "purpose": "apostille", "route": "apostilled", "kind": "apostille"}"#
+        ),
+        ["purpose", "route", "kind"]
+    );
+    assert!(
+        fields(
+            r#"{"country": "KZ", "purpose": "apostille", "route": "neither", "kind": "diploma"}"#
+        )
+        .is_empty()
+    );
+    assert!(
+        fields(r#"{"country": "RU", "purpose": "recognition", "route": "apostilled"}"#).is_empty()
+    );
+}
+
+#[test]
 fn a_case_keeps_its_files_byte_for_byte_or_nothing_at_all() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = Cases::new(tmp.path());
