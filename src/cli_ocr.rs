@@ -138,6 +138,7 @@ pub fn generate(out: &Path, kind: &str, count: u64, seed: u64) -> Result<ExitCod
         let s = seed + k;
         let sample = match kind {
             "diploma" => ocr::synth::diploma::diploma(s)?,
+            "kz-diploma" => ocr::synth::diploma::kazakh(s, None)?,
             _ => ocr::synth::apostille(s)?,
         };
         let name = format!("{kind}-{s:04}");

@@ -126,6 +126,26 @@ const COUNTRIES: [Country; 6] = [
     ),
 ];
 
+/// Kazakhstan, for the paper documents brought for an e-Apostille: not among the foreign
+/// countries a seed picks from, so adding it left every foreign sample as it was. The series
+/// is «ЖБ» (жоғары білім) over seven digits, as Kazakh higher-education diplomas printed it.
+const KAZAKHSTAN: Country = (
+    "KZ",
+    "РЕСПУБЛИКА КАЗАХСТАН",
+    "Republic of Kazakhstan",
+    &["ЖБ"],
+    &[
+        (
+            "Карагандинский университет имени академика Е. А. Букетова",
+            "Karaganda Buketov University",
+        ),
+        (
+            "Павлодарский педагогический университет",
+            "Pavlodar Pedagogical University",
+        ),
+    ],
+);
+
 /// (Russian classifier code, name in Russian, name in English, qualification in Russian and
 /// English, the closest code of Kazakhstan's classifier).
 type Specialty = (
@@ -364,19 +384,34 @@ pub fn diploma(seed: u64) -> Result<Sample, SynthError> {
 /// what is printed (a retyped number is the number read) and carries the application an
 /// applicant would file with it (`application`).
 pub fn twin(seed: u64, tamper: Option<Tamper>) -> Result<Sample, SynthError> {
+    render(seed, tamper, None)
+}
+
+/// The `seed`-th paper diploma issued in Kazakhstan (post-Soviet or form layout), genuine or
+/// with one `tamper`: what a holder brings for an e-Apostille.
+pub fn kazakh(seed: u64, tamper: Option<Tamper>) -> Result<Sample, SynthError> {
+    render(seed, tamper, Some(KAZAKHSTAN))
+}
+
+fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sample, SynthError> {
     let mut rng = Mix(seed.wrapping_mul(0x9E6C_63D0_676A_9A99) ^ 0xD1F1);
     let regular = font(FONTS[(rng.next() % 3) as usize])?;
     let bold = font(FONTS[3])?;
-    let country = *rng.pick(&COUNTRIES);
+    // The pick is drawn either way, so that a seed's other draws do not depend on `only`.
+    let picked = *rng.pick(&COUNTRIES);
+    let country = only.unwrap_or(picked);
     let (code, country_ru, country_en, series_letters, institutions) = country;
     let layout = match code {
         "TR" => Layout::English,
         "RU" => *rng.pick(&[Layout::Russian, Layout::Form]),
+        "KZ" => *rng.pick(&[Layout::PostSoviet, Layout::Form]),
         _ => *rng.pick(&[Layout::PostSoviet, Layout::Form, Layout::English]),
     };
     let (inst_ru, inst_en) = *rng.pick(institutions);
     let specialty = *rng.pick(&SPECIALTIES);
     let (spec_code, spec_ru, spec_en, (qual_ru, qual_en), kz_code) = specialty;
+    // A Kazakh diploma prints Kazakhstan's own classifier code.
+    let spec_code = if code == "KZ" { kz_code } else { spec_code };
     let woman = rng.unit() < 0.5;
     let (surname_ru, surname_en) = *rng.pick(&SURNAMES);
     let (given_ru, given_en, patronymic) = *rng.pick(if woman { &WOMEN } else { &MEN });
