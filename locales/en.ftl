@@ -149,6 +149,12 @@ my-apostille-request = Request an e-Apostille
 my-apostille-pending = The request was checked and awaits an apostille officer's decision.
 my-apostille-refused = The apostille was refused:
 my-apostille-issued = e-Apostille issued:
+my-paper-reading = Received: being read and checked, then an apostille officer decides.
+my-paper-send = Send for an apostille
+my-paper-files = Scans or photos (JPEG, PNG, TIFF or PDF)
+my-paper-kind = Document
+my-paper-intro = A document issued in Kazakhstan on paper: send a scan or photo of every page. It is read and checked against the issuers' references, then an apostille officer decides.
+my-paper = e-Apostille for a paper document
 
 # The recognition officers' pages
 officer-title = Recognition queue
@@ -269,6 +275,13 @@ officer-requested-by = Requested by
 officer-automatic-check = Automatic check
 officer-apostille-number = Apostille number
 officer-apostille-read-only = Only an apostille officer approves apostilles.
+officer-not-read = Not read yet
+officer-seal-of = 4. Bears the seal/stamp of
+officer-capacity = 3. Acting in the capacity of
+officer-signed-by = 2. Signed by
+officer-ledger-document = Ledger document
+officer-paper = Paper document (scan)
+officer-for-apostille = This paper document was brought for an apostille: it is approved or refused with its request, under e-Apostille requests.
 
 # The public e-Register of apostilles
 register-title = e-Register of apostilles
@@ -281,6 +294,7 @@ register-document = check the document itself
 register-code = Verification code of the document certified
 register-not-found = No apostille with this number and date is on the register.
 register-bad-query = Enter the apostille number and a date as YYYY-MM-DD.
+register-paper = The document certified is a paper document: its number and date are above; the original is presented with this apostille.
 officer-reference-seal = Reference seal
 officer-reference-signature = Reference signature
 officer-document-seal = Seal on the document

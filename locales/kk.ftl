@@ -148,6 +148,12 @@ my-apostille-request = e-Апостиль сұрау
 my-apostille-pending = Сұрау тексерілді және апостиль қызметкерінің шешімін күтуде.
 my-apostille-refused = Апостильден бас тартылды:
 my-apostille-issued = e-Апостиль берілді:
+my-paper-reading = Қабылданды: құжат оқылып, тексерілуде, содан кейін апостиль қоятын қызметкер шешім қабылдайды.
+my-paper-send = Апостильге жіберу
+my-paper-files = Сканер немесе фото (JPEG, PNG, TIFF не PDF)
+my-paper-kind = Құжат
+my-paper-intro = Қазақстанда қағаз түрінде берілген құжат: әр бетінің сканын немесе фотосын жіберіңіз. Ол оқылып, анықтамалықтармен салыстырылады, содан кейін апостиль қоятын қызметкер шешім қабылдайды.
+my-paper = Қағаз құжатқа e-Apostille
 
 # The recognition officers' pages
 officer-title = Тану ісінің кезегі
@@ -268,6 +274,13 @@ officer-requested-by = Сұраған
 officer-automatic-check = Автоматты тексеру
 officer-apostille-number = Апостиль нөмірі
 officer-apostille-read-only = Апостильді тек апостиль қызметкері мақұлдайды.
+officer-not-read = Әлі оқылмаған
+officer-seal-of = 4. Мөрі
+officer-capacity = 3. Лауазымы
+officer-signed-by = 2. Қол қойған
+officer-ledger-document = Тізілім құжаты
+officer-paper = Қағаз құжат (скан)
+officer-for-apostille = Бұл қағаз құжат апостильге берілген: шешім «e-Apostille сұраулары» бөліміндегі сұрау бойынша қабылданады.
 
 # The public e-Register of apostilles
 register-title = Апостильдер е-тізілімі
@@ -280,6 +293,7 @@ register-document = құжаттың өзін тексеру
 register-code = Куәландырылған құжаттың тексеру коды
 register-not-found = Бұл нөмір мен күні бар апостиль тізілімде жоқ.
 register-bad-query = Апостиль нөмірін және күнін ЖЖЖЖ-АА-КК түрінде енгізіңіз.
+register-paper = Апостиль қағаз құжатқа қойылған: оның нөмірі мен күні жоғарыда көрсетілген; түпнұсқа апостильмен бірге көрсетіледі.
 officer-reference-seal = Эталон мөр
 officer-reference-signature = Эталон қолтаңба
 officer-document-seal = Құжаттағы мөр

@@ -148,6 +148,12 @@ my-apostille-request = Запросить e-Апостиль
 my-apostille-pending = Запрос проверен и ждёт решения сотрудника по апостилю.
 my-apostille-refused = В апостиле отказано:
 my-apostille-issued = e-Апостиль выдан:
+my-paper-reading = Получено: документ читается и проверяется, затем решение примет сотрудник по апостилированию.
+my-paper-send = Отправить на апостиль
+my-paper-files = Сканы или фото (JPEG, PNG, TIFF или PDF)
+my-paper-kind = Документ
+my-paper-intro = Документ, выданный в Казахстане на бумаге: приложите скан или фото каждой страницы. Он будет прочитан и сверен со справочниками, затем решение примет сотрудник по апостилированию.
+my-paper = e-Apostille на бумажный документ
 
 # The recognition officers' pages
 officer-title = Очередь дел о признании
@@ -268,6 +274,13 @@ officer-requested-by = Запросил
 officer-automatic-check = Автоматическая проверка
 officer-apostille-number = Номер апостиля
 officer-apostille-read-only = Апостиль одобряет только сотрудник по апостилю.
+officer-not-read = Ещё не прочитан
+officer-seal-of = 4. Скреплён печатью
+officer-capacity = 3. Выступающим в качестве
+officer-signed-by = 2. Подписан
+officer-ledger-document = Документ реестра
+officer-paper = Бумажный документ (скан)
+officer-for-apostille = Этот бумажный документ подан на апостиль: решение принимается по запросу в разделе «Запросы e-Apostille».
 
 # The public e-Register of apostilles
 register-title = Электронный реестр апостилей
@@ -280,6 +293,7 @@ register-document = проверить сам документ
 register-code = Код проверки удостоверенного документа
 register-not-found = Апостиля с таким номером и датой в реестре нет.
 register-bad-query = Введите номер апостиля и дату в виде ГГГГ-ММ-ДД.
+register-paper = Апостилирован бумажный документ: его номер и дата указаны выше; оригинал предъявляется вместе с апостилем.
 officer-reference-seal = Эталонная печать
 officer-reference-signature = Эталонная подпись
 officer-document-seal = Печать на документе

@@ -227,3 +227,243 @@ fn a_holder_requests_an_apostille_an_officer_approves_it_and_the_register_finds_
     std::fs::create_dir_all(&shots).unwrap();
     b.screenshot(&shots.join("apostille-register-kk.png"));
 }
+
+/// Posts the portal's paper-document form as a browser sends it (multipart).
+/// The form's fields as `post_form` takes them.
+fn pairs(f: &[(String, String)]) -> Vec<(&str, &str)> {
+    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+fn post_paper(
+    a: &ureq::Agent,
+    base: &str,
+    cookie: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> common::forms::Reply {
+    let (content_type, body) = common::multipart(parts);
+    common::forms::reply(
+        a.post(format!("{base}/my/apostille/paper?lang=en"))
+            .header("Content-Type", content_type)
+            .header("Cookie", cookie)
+            .send(&body[..])
+            .unwrap(),
+    )
+}
+
+#[test]
+fn a_paper_document_is_read_checked_against_kazakh_references_and_apostilled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::demo_data(tmp.path());
+    // A paper diploma issued in Kazakhstan, as the generator renders it, with its truth.
+    let scans = tmp.path().join("kz");
+    let out = common::tanba()
+        .args(["ocr", "generate", "--kind", "kz-diploma", "--count", "1"])
+        .args(["--seed", "500", "--out"])
+        .arg(&scans)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scan = std::fs::read(scans.join("kz-diploma-0500.jpg")).unwrap();
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(scans.join("kz-diploma-0500.json")).unwrap())
+            .unwrap();
+    let server = Server::start(&data);
+    let base = server.base.clone();
+    let a = agent();
+    let iin = demo_holder_iin(&data);
+    let holder = sign_in_with_code(&a, &base, &iin);
+
+    // The form is on the dashboard; a wrong kind, no scan, or a file that is no image are
+    // refused, each named, and leave nothing behind.
+    let dash = get(&a, &format!("{base}/my?lang=en"), Some(&holder));
+    assert!(
+        dash.body.contains("action=\"/my/apostille/paper"),
+        "{}",
+        dash.body
+    );
+    let r = post_paper(
+        &a,
+        &base,
+        &holder,
+        &[("kind", None, b"passport"), ("file", Some("d.jpg"), &scan)],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("kind: &quot;passport&quot;") || r.body.contains("kind: \"passport\""),
+        "{}",
+        r.body
+    );
+    let r = post_paper(&a, &base, &holder, &[("kind", None, b"diploma")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("attach at least one scan"), "{}", r.body);
+    let r = post_paper(
+        &a,
+        &base,
+        &holder,
+        &[
+            ("kind", None, b"diploma"),
+            ("file", Some("notes.jpg"), b"plain text"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("notes.jpg"), "{}", r.body);
+    assert!(
+        !data.join("apostille").exists()
+            || std::fs::read_dir(data.join("apostille"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+
+    let r = post_paper(
+        &a,
+        &base,
+        &holder,
+        &[
+            ("kind", None, b"diploma"),
+            ("file", Some("diploma.jpg"), &scan),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let dash = get(&a, &format!("{base}/my?lang=en"), Some(&holder));
+    assert!(
+        dash.body.contains("data-apostille=\"pending\""),
+        "{}",
+        dash.body
+    );
+
+    // The apostille officer sees the request with its case; the case is read in the background.
+    let ap = officer(&a, &base, &data, "apostille.officer");
+    let page = get(&a, &format!("{base}/officer/apostilles?lang=en"), Some(&ap));
+    let section =
+        between(&page.body, "data-source=\"paper\"", "</section>").expect("the paper request");
+    let case = between(section, "/officer/cases/", "?")
+        .unwrap()
+        .to_string();
+    let api = common::cases::Client::new(&base);
+    let token = common::cases::token(&data, "apostille.officer");
+    let (_, read) = api.wait(&case, &token);
+    assert_eq!(read["job"]["state"], "done", "{read}");
+    // Read as a Kazakh diploma and checked against Kazakh references: the series rule and the
+    // university are in the library, so no `institution.country_not_covered`.
+    let check = &read["reading"]["check"];
+    let codes: Vec<&str> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(
+        !codes.contains(&"institution.country_not_covered"),
+        "{codes:?}"
+    );
+    assert!(!codes.contains(&"institution.unknown"), "{codes:?}");
+    assert!(!codes.contains(&"number.malformed"), "{codes:?}");
+    assert_eq!(read["application"]["purpose"], "apostille");
+    assert_eq!(read["application"]["country"], "KZ");
+
+    // It is not a recognition: not in the recognition queue, and not decided there.
+    let anna = officer(&a, &base, &data, "recognition.officer");
+    let queue = get(&a, &format!("{base}/officer?lang=en"), Some(&anna));
+    assert!(!queue.body.contains(&case), "{}", queue.body);
+    let r = post_form(
+        &a,
+        &format!("{base}/officer/cases/{case}/decide?lang=en"),
+        &[("decision", "refuse"), ("reason", "x")],
+        Some(&anna),
+        None,
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("apostille"), "{}", r.body);
+    let case_page = get(
+        &a,
+        &format!("{base}/officer/cases/{case}?lang=en"),
+        Some(&ap),
+    );
+    assert!(
+        case_page.body.contains("id=\"for-apostille\""),
+        "{}",
+        case_page.body
+    );
+
+    // The officer's form is prefilled from the reading.
+    let page = get(&a, &format!("{base}/officer/apostilles?lang=en"), Some(&ap));
+    let section = between(&page.body, "data-source=\"paper\"", "</section>").unwrap();
+    let id = between(&page.body, "data-request=\"", "\"")
+        .unwrap()
+        .to_string();
+    let value = |name: &str| {
+        between(section, &format!("name=\"{name}\" value=\""), "\"")
+            .unwrap()
+            .to_string()
+    };
+    let want = |k: &str| truth["fields"][k].as_str().unwrap().to_string();
+    assert_eq!(
+        value("document_number"),
+        format!("{} {}", want("series"), want("number"))
+    );
+    assert_eq!(value("document_issued_on"), want("issue_date"));
+    assert_eq!(value("signed_by"), want("signed_by"));
+    let approve = format!("{base}/officer/apostilles/{id}/approve?lang=en");
+    let mut form: Vec<(String, String)> = [
+        "holder_name",
+        "document_number",
+        "document_issued_on",
+        "signed_by",
+        "seal_of",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), value(k).replace("&#x2f;", "/")))
+    .collect();
+    // Field 3 is the officer's to give: without it nothing is issued, and the field is named.
+    let r = post_form(&a, &approve, &pairs(&form), Some(&ap), None);
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("capacity"), "{}", r.body);
+    form.push(("capacity".into(), "Ректор / Rector".into()));
+    let r = post_form(&a, &approve, &pairs(&form), Some(&ap), None);
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    // Issued: the holder sees it; its QR verifies; it certifies the paper document by number.
+    let dash = get(&a, &format!("{base}/my?lang=en"), Some(&holder));
+    let issued = between(&dash.body, "data-apostille=\"approved\"", "</p>").expect("issued");
+    let qr = between(issued, "href=\"", "\"")
+        .unwrap()
+        .replace("&#x2f;", "/");
+    let label = between(issued, "№ ", "</a>").unwrap();
+    let (number, date) = label.split_once(", ").unwrap();
+    let mut resp = a
+        .post(format!("{base}/api/v1/verify"))
+        .header("Content-Type", "application/json")
+        .send(json!({ "qr": qr }).to_string())
+        .unwrap();
+    let verdict: Value = serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap();
+    assert_eq!(verdict["status"], "valid", "{verdict}");
+    assert_eq!(verdict["document"]["claims"]["apostille_number"], number);
+
+    // The e-Register finds it and says it certifies a paper document.
+    let page = get(
+        &a,
+        &format!("{base}/apostille?number={number}&date={date}&lang=en"),
+        None,
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("data-status=\"valid\""), "{}", page.body);
+    assert!(page.body.contains("id=\"paper-document\""), "{}", page.body);
+    assert!(!page.body.contains("id=\"document-code\""), "{}", page.body);
+    // Its fields are what the officer confirmed: the document by number and date, its signer.
+    let fields = between(&page.body, "id=\"apostille-fields\">", "</dl>")
+        .unwrap()
+        .replace("&#x2f;", "/");
+    for v in [
+        format!("{} {}", want("series"), want("number")),
+        want("issue_date"),
+        want("signed_by"),
+        "Ректор / Rector".to_string(),
+    ] {
+        assert!(fields.contains(&v), "{v}: {fields}");
+    }
+}

@@ -113,9 +113,10 @@ pub fn app(state: AppState) -> Router {
                     verify::MAX_FILE_BYTES + 64 * 1024,
                 )),
         )
-        // Scans of a foreign-document case.
+        // Scans of a foreign-document case, or of a paper document brought for an apostille.
         .merge(
             cases::upload_router()
+                .merge(portal::upload_router())
                 .layer(axum::extract::DefaultBodyLimit::disable())
                 .layer(RequestBodyLimitLayer::new(cases::MAX_CASE_BYTES)),
         )

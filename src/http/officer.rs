@@ -172,6 +172,13 @@ fn texts(lang: Lang) -> minijinja::Value {
         "reference-signature",
         "document-seal",
         "enrolled",
+        "for-apostille",
+        "paper",
+        "ledger-document",
+        "signed-by",
+        "capacity",
+        "seal-of",
+        "not-read",
     ];
     let mut m = std::collections::BTreeMap::new();
     for id in ids {
@@ -565,6 +572,8 @@ async fn queue(svc: Arc<Services>, caller: Caller, lang: Lang) -> Response {
         let attempt = Attempt::new(&svc, &caller, "case.queue", "");
         attempt.authorise(&Action::HandleCases)?;
         let mut all = summaries(&svc).map_err(|e| attempt.fail(e))?;
+        // Paper documents brought for an apostille are worked from their requests.
+        all.retain(|c| c.application.purpose != Some(crate::intake::Purpose::Apostille));
         // Open cases first, by priority; the decided after, newest first.
         all.sort_by(|a, b| b.priority().total_cmp(&a.priority()));
         let (done, open): (Vec<_>, Vec<_>) = all.iter().partition(|c| c.status.is_final());
@@ -926,7 +935,9 @@ fn case_context(
                 }
             })
         });
-    let may_decide = p.authorise(&Action::Recognise).is_ok();
+    // A paper document brought for an apostille is decided with its request, not here.
+    let for_apostille = this.application.purpose == Some(crate::intake::Purpose::Apostille);
+    let may_decide = p.authorise(&Action::Recognise).is_ok() && !for_apostille;
     let today = super::api::today();
     let (awaiting, proposer) = match &this.status {
         Status::AwaitingConfirmation {
@@ -973,6 +984,7 @@ fn case_context(
         },
         officer => p.username,
         may_decide => may_decide,
+        for_apostille => for_apostille,
         open => matches!(this.status, Status::Open | Status::Requested { .. }),
         awaiting => awaiting,
         own_proposal => proposer.as_deref() == Some(p.username.as_str()),
@@ -1283,7 +1295,16 @@ async fn act(
         };
         let attempt = Attempt::new(&svc, &caller, action, &id);
         let p = attempt.authorise(&Action::Recognise)?;
-        let (_, review) = parts(&svc).map_err(|e| attempt.fail(e))?;
+        let (jobs, review) = parts(&svc).map_err(|e| attempt.fail(e))?;
+        let view = jobs
+            .view(&id)
+            .map_err(|e| attempt.fail(super::cases::case_error(e)))?;
+        if view.application.purpose == Some(crate::intake::Purpose::Apostille) {
+            return Err(attempt.fail(ApiError::Conflict(format!(
+                "case {id} is a paper document brought for an apostille: it is decided with \
+                 its request at /officer/apostilles, not recognised"
+            ))));
+        }
         let f = fields(&body);
         let today = super::api::today();
         let issue = |r: &Recognition| issue_certificate(&svc, &log, r);
@@ -1502,8 +1523,8 @@ async fn apostille_page(
             .and_then(|a| a.list().map_err(review_error))
             .map_err(|e| attempt.fail(e))?;
         attempt.ok(&format!("{} request(s)", list.len()))?;
+        let now = std::time::SystemTime::now();
         let row = |r: &review::apostille::Request| {
-            let d = &r.document;
             let (state, detail, url) = match &r.state {
                 RequestState::Pending => ("pending", String::new(), None),
                 RequestState::Refused {
@@ -1517,13 +1538,57 @@ async fn apostille_page(
                     Some(apostille.verify_url.clone()),
                 ),
             };
-            context! {
-                id => r.id, at => r.at, requested_by => r.requested_by,
-                kind => lang.t(&format!("kind-{}", d.kind)), issuer => d.issuer_name,
-                holder => d.holder_name, number => d.series_number, issued_on => d.issued_on,
-                code => d.verification_code,
-                check => format!("{} · {}", d.status, if d.issuer_authorised { "issuer authorised" } else { "issuer NOT authorised" }),
-                state => state, detail => detail, url => url,
+            let kind = lang.t(&format!("kind-{}", r.document.kind()));
+            match &r.document {
+                review::apostille::Certified::Ledger(d) => context! {
+                    id => r.id, at => r.at, requested_by => r.requested_by, source => "ledger",
+                    kind => kind, issuer => d.issuer_name,
+                    holder => d.holder_name, number => d.series_number, issued_on => d.issued_on,
+                    code => d.verification_code,
+                    check => format!("{} · {}", d.status, if d.issuer_authorised { "issuer authorised" } else { "issuer NOT authorised" }),
+                    state => state, detail => detail, url => url,
+                },
+                review::apostille::Certified::Paper(paper) => {
+                    let c = parts(&svc).and_then(|(jobs, review)| summary(jobs, review, &paper.case, now));
+                    let c = match c {
+                        Ok(c) => c,
+                        Err(e) => return context! {
+                            id => r.id, at => r.at, requested_by => r.requested_by, source => "paper",
+                            kind => kind, case => paper.case, check => e.parts().1,
+                            state => state, detail => detail, url => url,
+                        },
+                    };
+                    let paper_fields = paper_prefill(&c);
+                    let check = match (c.route(), job_words(lang, &c.job)) {
+                        (_, Some(words)) => words,
+                        (Some(route), None) => {
+                            let codes: Vec<&str> = c
+                                .check()
+                                .and_then(|k| k["findings"].as_array())
+                                .into_iter()
+                                .flatten()
+                                .filter(|f| f["severity"] != "info")
+                                .filter_map(|f| f["code"].as_str())
+                                .collect();
+                            format!(
+                                "{route} · {} {:.2}{}{}",
+                                lang.t("officer-risk"),
+                                c.risk().unwrap_or(0.0),
+                                if codes.is_empty() { "" } else { " · " },
+                                codes.join(", ")
+                            )
+                        }
+                        (None, None) => lang.t("officer-not-read"),
+                    };
+                    context! {
+                        id => r.id, at => r.at, requested_by => r.requested_by, source => "paper",
+                        kind => kind, case => paper.case,
+                        holder => paper_fields.holder_name, number => paper_fields.document_number,
+                        issued_on => paper_fields.document_issued_on, issuer => paper_fields.seal_of,
+                        fields => paper_fields, readable => c.route().is_some_and(|r| r != "unreadable"),
+                        check => check, state => state, detail => detail, url => url,
+                    }
+                }
             }
         };
         let (pending, decided): (Vec<_>, Vec<_>) = list
@@ -1553,47 +1618,146 @@ async fn apostille_page(
     }
 }
 
+/// What an apostille on a paper document says of it: fields 2–4 and the document certified.
+/// Prefilled from the case's reading; the officer checks them against the scan (and the
+/// specimen signatures) and corrects them before approving.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+struct PaperFields {
+    holder_name: String,
+    document_number: String,
+    document_issued_on: String,
+    signed_by: String,
+    capacity: String,
+    seal_of: String,
+}
+
+fn paper_prefill(c: &CaseSummary) -> PaperFields {
+    let read = |name: &str| {
+        c.read_field(name)
+            .and_then(|f| f["value"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let holder_name = c
+        .application
+        .holder_name
+        .clone()
+        .unwrap_or_else(|| read("holder_name"));
+    PaperFields {
+        holder_name,
+        document_number: format!("{} {}", read("series"), read("number"))
+            .trim()
+            .to_string(),
+        document_issued_on: read("issue_date"),
+        signed_by: read("signed_by"),
+        capacity: String::new(),
+        seal_of: read("institution"),
+    }
+}
+
+/// The officer's fields for a paper document's apostille, once its case has been read and
+/// found readable: an apostille is never given on a scan nobody could read.
+fn paper_fields(
+    svc: &Services,
+    case: &str,
+    f: &[(String, String)],
+) -> Result<PaperFields, ApiError> {
+    let (jobs, review) = parts(svc)?;
+    let c = summary(jobs, review, case, std::time::SystemTime::now())?;
+    match c.route() {
+        None => {
+            return Err(ApiError::Conflict(format!(
+                "case {case} has not been read yet; approve once its reading and checks are done"
+            )));
+        }
+        Some("unreadable") => {
+            return Err(ApiError::Conflict(format!(
+                "case {case} could not be read: refuse and ask the holder for a new scan"
+            )));
+        }
+        Some(_) => {}
+    }
+    let get = |k: &str| field(f, k).unwrap_or("").trim().to_string();
+    Ok(PaperFields {
+        holder_name: get("holder_name"),
+        document_number: get("document_number"),
+        document_issued_on: get("document_issued_on"),
+        signed_by: get("signed_by"),
+        capacity: get("capacity"),
+        seal_of: get("seal_of"),
+    })
+}
+
 /// Issues the e-Apostille of an approved request, as the apostille authority: the registered
-/// issuer permitted `apostille` whose key this deployment holds.
+/// issuer permitted `apostille` whose key this deployment holds. A ledger document's fields 2–4
+/// are its issuer's electronic signature; a paper document's are what the officer confirmed.
 fn issue_apostille(
     svc: &Services,
     log: &crate::ledger::Log,
     officer: &str,
     r: &review::apostille::Request,
     number: &str,
+    paper: Option<&PaperFields>,
 ) -> Result<review::apostille::IssuedApostille, String> {
     use crate::credential::kinds::Apostille;
     let (authority, key) = body_for(svc, DocumentKind::Apostille, "apostille authority")?;
-    let d = &r.document;
     let today = super::api::today().to_string();
-    let doc = Document::Apostille(Apostille {
-        apostille_number: number.to_string(),
-        issued_on: today,
-        signed_by: format!(
-            "{} — электронная цифровая подпись / electronic signature",
-            d.issuer_name
+    let common =
+        |signed_by, capacity, seal_of, holder, document_credential, number_, issued_on| Apostille {
+            apostille_number: number.to_string(),
+            issued_on: today.clone(),
+            signed_by,
+            capacity,
+            seal_of,
+            place: "Астана / Astana".into(),
+            authority: format!("{} / {}", authority.names.ru, authority.names.en),
+            seal: format!(
+                "электронная печать / electronic seal: {} (БИН {})",
+                authority.names.ru, authority.bin
+            ),
+            signature: format!("{officer} (ЭЦП органа / the authority's e-signature)"),
+            holder: Holder {
+                full_name: holder,
+                iin: r.holder_iin.clone(),
+            },
+            document_kind: r.document.kind().to_string(),
+            document_credential,
+            document_number: number_,
+            document_issued_on: issued_on,
+        };
+    let apostille = match (&r.document, paper) {
+        (review::apostille::Certified::Ledger(d), _) => common(
+            format!(
+                "{} — электронная цифровая подпись / electronic signature",
+                d.issuer_name
+            ),
+            format!(
+                "организация образования, эмитент реестра Tanba (БИН {}) / education issuer in the Tanba registry",
+                d.issuer
+            ),
+            d.issuer_name.clone(),
+            d.holder_name.clone(),
+            Some(d.credential.clone()),
+            d.series_number.clone(),
+            d.issued_on.clone(),
         ),
-        capacity: format!(
-            "организация образования, эмитент реестра Tanba (БИН {}) / education issuer in the Tanba registry",
-            d.issuer
+        (review::apostille::Certified::Paper(_), Some(p)) => common(
+            p.signed_by.clone(),
+            p.capacity.clone(),
+            p.seal_of.clone(),
+            p.holder_name.clone(),
+            None,
+            p.document_number.clone(),
+            p.document_issued_on.clone(),
         ),
-        seal_of: d.issuer_name.clone(),
-        place: "Астана / Astana".into(),
-        authority: format!("{} / {}", authority.names.ru, authority.names.en),
-        seal: format!(
-            "электронная печать / electronic seal: {} (БИН {})",
-            authority.names.ru, authority.bin
-        ),
-        signature: format!("{officer} (ЭЦП органа / the authority's e-signature)"),
-        holder: Holder {
-            full_name: d.holder_name.clone(),
-            iin: r.holder_iin.clone(),
-        },
-        document_kind: d.kind.clone(),
-        document_credential: Some(d.credential.clone()),
-        document_number: d.series_number.clone(),
-        document_issued_on: d.issued_on.clone(),
-    });
+        (review::apostille::Certified::Paper(p), None) => {
+            return Err(format!(
+                "the apostille on the paper document of case {} needs the officer's fields",
+                p.case
+            ));
+        }
+    };
+    let doc = Document::Apostille(apostille);
     let b = issue_as_body(svc, log, &doc, (authority, key))?;
     Ok(review::apostille::IssuedApostille {
         number: number.to_string(),
@@ -1637,12 +1801,24 @@ async fn apostille_act(
         let attempt = Attempt::new(&svc, &caller, action, &id);
         let p = attempt.authorise(&Action::Apostille)?;
         let requests = apostilles(&svc).map_err(|e| attempt.fail(e))?;
+        let f = fields(&body);
         let r = if approve {
+            // A paper document: its case must have been read, and the officer's fields
+            // (prefilled from the reading) say what the apostille certifies.
+            let paper = match requests
+                .get(&id)
+                .map_err(|e| attempt.fail(review_error(e)))?
+            {
+                review::apostille::Request {
+                    document: review::apostille::Certified::Paper(paper),
+                    ..
+                } => Some(paper_fields(&svc, &paper.case, &f).map_err(|e| attempt.fail(e))?),
+                _ => None,
+            };
             requests.approve(&id, &p.username, &|r, number| {
-                issue_apostille(&svc, &log, &p.username, r, number)
+                issue_apostille(&svc, &log, &p.username, r, number, paper.as_ref())
             })
         } else {
-            let f = fields(&body);
             requests.refuse(&id, &p.username, field(&f, "reason").unwrap_or(""))
         }
         .map_err(|e| attempt.fail(review_error(e)))?;

@@ -10,6 +10,7 @@
 //! | `POST /my/share` `credential, version, claims…, days` | a share link, shown once |
 //! | `POST /my/share/{id}/revoke` | revokes one of the holder's links |
 //! | `POST /my/apostille` `credential, version` | requests an e-Apostille for a document |
+//! | `POST /my/apostille/paper` (multipart) `kind, file…` | …or for a paper document, from its scans |
 //! | `GET /s/{token}` | what a share link shows: the verdict and the chosen claims |
 //!
 //! Server-rendered, no script, in kk/ru/en like the verification page. The session is the
@@ -54,6 +55,11 @@ pub fn router() -> Router<AppState> {
         .route("/s/{token}", get(open_share))
 }
 
+/// The paper-document request takes scans, under the cases' upload limit.
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route("/my/apostille/paper", post(request_paper_apostille))
+}
+
 /// Form fields in order, repeated names kept (`claims` is one per ticked box).
 pub(super) fn fields(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
@@ -80,6 +86,10 @@ fn texts(lang: Lang) -> minijinja::Value {
         apostille => t("my-apostille"), apostille_request => t("my-apostille-request"),
         apostille_pending => t("my-apostille-pending"), apostille_refused => t("my-apostille-refused"),
         apostille_issued => t("my-apostille-issued"),
+        paper => t("my-paper"), paper_intro => t("my-paper-intro"), paper_kind => t("my-paper-kind"),
+        paper_files => t("my-paper-files"), paper_send => t("my-paper-send"),
+        paper_reading => t("my-paper-reading"), kind_diploma => t("kind-diploma"),
+        kind_attestat => t("kind-attestat"),
     }
 }
 
@@ -293,7 +303,11 @@ fn document_entry(
     let apostille = apostilles
         .iter()
         .rev()
-        .find(|r| r.document.credential == id.to_string())
+        .find(|r| {
+            r.document
+                .ledger()
+                .is_some_and(|d| d.credential == id.to_string())
+        })
         .map(|r| {
             use crate::review::apostille::RequestState;
             match &r.state {
@@ -370,10 +384,41 @@ async fn dashboard_with(
             }
         }
         attempt.ok(&format!("{} documents", docs.len()))?;
-        Ok(docs)
+        // Paper documents brought for an apostille, newest first.
+        let papers: Vec<minijinja::Value> = apostilles
+            .iter()
+            .rev()
+            .filter_map(|r| {
+                let case = r.document.case()?;
+                use crate::review::apostille::RequestState;
+                let (state, number, date, url, reason) = match &r.state {
+                    RequestState::Pending => ("pending", None, None, None, None),
+                    RequestState::Approved { apostille, .. } => (
+                        "approved",
+                        Some(apostille.number.clone()),
+                        Some(apostille.issued_on.clone()),
+                        Some(apostille.verify_url.clone()),
+                        None,
+                    ),
+                    RequestState::Refused { reason, .. } => {
+                        ("refused", None, None, None, Some(reason.clone()))
+                    }
+                };
+                Some(context! {
+                    id => r.id, case => case, at => r.at,
+                    kind => lang.t(&format!("kind-{}", r.document.kind())),
+                    state => state, number => number, date => date, url => url, reason => reason,
+                })
+            })
+            .collect();
+        Ok((
+            docs,
+            papers,
+            svc2.apostilles.is_some() && svc2.cases.is_some(),
+        ))
     })
     .await;
-    let docs = match built {
+    let (docs, papers, may_paper) = match built {
         Ok(Ok(d)) => d,
         Ok(Err(e)) => return e.into_response(),
         Err(e) => return ApiError::from(e).into_response(),
@@ -390,7 +435,7 @@ async fn dashboard_with(
         lang,
         "home",
         error,
-        context! { documents => docs, new_link => new_link },
+        context! { documents => docs, new_link => new_link, papers => papers, may_paper => may_paper },
     )
 }
 
@@ -485,6 +530,138 @@ async fn request_apostille(
             .request(&p.username, &iin, check)
             .map_err(|e| attempt.fail(ApiError::Conflict(e.to_string())))?;
         attempt.ok(&format!("request {}", r.id))?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => see_other(format!("/my?lang={}", lang.code()), None),
+        Err(e) => dashboard_with(svc, caller, lang, None, Some(e)).await,
+    }
+}
+
+/// Kinds of paper document a holder may bring for an apostille.
+const PAPER_KINDS: [(&str, crate::intake::ForeignKind); 2] = [
+    ("diploma", crate::intake::ForeignKind::Diploma),
+    ("attestat", crate::intake::ForeignKind::Attestat),
+];
+
+/// `POST /my/apostille/paper`: a request for an e-Apostille on a paper document issued in
+/// Kazakhstan. Its scans are opened as a case (purpose `apostille`, country KZ, the holder's
+/// IIN and birth date), read and checked in the background against Kazakh references; the
+/// request waits for an apostille officer, who sees the case's findings.
+async fn request_paper_apostille(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let (lang, svc) = match prelude(&state, &q, &headers, true) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let caller = match holder_for_change(&svc, &headers, addr, lang).await {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let mut kind = None::<String>;
+    let mut files = Vec::new();
+    let mut malformed = None::<String>;
+    loop {
+        match form.next_field().await {
+            Ok(Some(part)) => {
+                let name = part.name().unwrap_or("").to_string();
+                let file_name = part.file_name().map(str::to_string);
+                let bytes = match part.bytes().await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        malformed = Some(format!("part {name:?} could not be read: {e}"));
+                        break;
+                    }
+                };
+                match name.as_str() {
+                    "kind" => kind = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
+                    // A file input left empty still sends an empty part.
+                    "file" if bytes.is_empty() => {}
+                    "file" => {
+                        let n = files.len() + 1;
+                        files.push((
+                            file_name.unwrap_or_else(|| format!("scan {n}")),
+                            bytes.to_vec(),
+                        ));
+                    }
+                    other => {
+                        malformed = Some(format!("part {other:?} is neither `kind` nor `file`"));
+                        break;
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                malformed = Some(format!(
+                    "the form must be multipart/form-data with `kind` and `file` parts: {e}"
+                ));
+                break;
+            }
+        }
+    }
+    let svc2 = svc.clone();
+    let caller2 = Caller {
+        principal: caller.principal.clone(),
+        source: caller.source.clone(),
+    };
+    let done = api::blocking(move || {
+        let (svc, caller) = (svc2, caller2);
+        let attempt = Attempt::new(&svc, &caller, "portal.apostille_paper", "");
+        let p = attempt.principal()?;
+        if let Some(m) = malformed {
+            return Err(attempt.fail(ApiError::BadRequest(m)));
+        }
+        let (Some(requests), Some(jobs)) = (svc.apostilles.as_ref(), svc.cases.as_ref()) else {
+            return Err(attempt.fail(ApiError::Unavailable(
+                "this server takes no paper documents for an apostille".into(),
+            )));
+        };
+        let kind = kind.unwrap_or_default();
+        let Some((kind, foreign_kind)) = PAPER_KINDS.iter().find(|(k, _)| *k == kind) else {
+            return Err(attempt.fail(ApiError::Unprocessable(format!(
+                "kind: {kind:?} is not one of diploma, attestat"
+            ))));
+        };
+        if files.is_empty() {
+            return Err(attempt.fail(ApiError::Unprocessable(
+                "file: attach at least one scan or photo of the document (JPEG, PNG, TIFF or PDF)"
+                    .into(),
+            )));
+        }
+        if files.len() > super::cases::MAX_CASE_FILES {
+            return Err(attempt.fail(ApiError::Unprocessable(format!(
+                "file: {} were sent; at most {}",
+                files.len(),
+                super::cases::MAX_CASE_FILES
+            ))));
+        }
+        let iin = p.iin.clone().unwrap_or_default();
+        let parsed = Iin::parse("iin", &iin)
+            .map_err(|e| attempt.fail(ApiError::Forbidden(e.to_string())))?;
+        let (y, m, d) = parsed.birth_date();
+        let application = crate::intake::Application {
+            iin: Some(iin.clone()),
+            birth_date: Some(format!("{y:04}-{m:02}-{d:02}")),
+            country: Some("KZ".into()),
+            kind: Some(*foreign_kind),
+            route: Some(crate::intake::Route::Neither),
+            purpose: Some(crate::intake::Purpose::Apostille),
+            ..Default::default()
+        };
+        let case = jobs
+            .submit(&application, files)
+            .map_err(|e| attempt.fail(super::cases::case_error(e)))?;
+        let r = requests
+            .request_paper(&p.username, &iin, &case, kind)
+            .map_err(|e| attempt.fail(ApiError::Conflict(e.to_string())))?;
+        Attempt::new(&svc, &caller, "portal.apostille_paper", &case)
+            .ok(&format!("request {}", r.id))?;
         Ok(())
     })
     .await;

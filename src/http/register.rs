@@ -60,7 +60,7 @@ async fn register(
     let texts = context! {
         intro => t("register-intro"), number => t("register-number"), date => t("register-date"),
         find => t("register-find"), fields => t("register-fields"), document => t("register-document"),
-        code => t("register-code"),
+        code => t("register-code"), paper => t("register-paper"),
     };
     let (number, date) = (
         lookup.number.unwrap_or_default().trim().to_string(),
@@ -124,7 +124,7 @@ async fn register(
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         Ok(Some((
             verdict,
-            r.document.verification_code.clone(),
+            r.document.ledger().map(|d| d.verification_code.clone()),
             apostille.verify_url.clone(),
         )))
     })

@@ -1,6 +1,12 @@
-//! e-Apostille requests: a holder asks for an apostille on one of their ledger documents, the
-//! request is checked at once (the document must verify as valid, its issuer authorised), an
-//! apostille officer approves or refuses it, and an approval is issued as an e-Apostille
+//! e-Apostille requests. A holder asks for an apostille on a document issued in Kazakhstan:
+//!
+//! - one of their **ledger documents**: the request is checked at once (the document must
+//!   verify as valid, its issuer authorised) and refused then if it fails;
+//! - a **paper document**: its scans are opened as a case (purpose `apostille`, country KZ),
+//!   read and checked in the background like a foreign document but against Kazakh
+//!   references, and the officer sees the case's route, risk and findings.
+//!
+//! An apostille officer approves or refuses it, and an approval is issued as an e-Apostille
 //! credential. The e-Register finds an issued apostille by its number and date.
 //!
 //! Each request is one file, `DIR/apostille/<id>.json`, rewritten whole (write, sync, rename)
@@ -30,6 +36,47 @@ pub struct DocumentCheck {
     /// The document's holder.
     pub holder_name: String,
     pub series_number: String,
+}
+
+/// A paper document brought for an apostille: the case its scans were opened as.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaperDocument {
+    pub case: String,
+    /// `attestat` or `diploma`, as the holder says.
+    pub kind: String,
+}
+
+/// What a request asks an apostille for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Certified {
+    Ledger(DocumentCheck),
+    Paper(PaperDocument),
+}
+
+impl Certified {
+    pub fn kind(&self) -> &str {
+        match self {
+            Certified::Ledger(d) => &d.kind,
+            Certified::Paper(p) => &p.kind,
+        }
+    }
+
+    /// The ledger document, when it is one.
+    pub fn ledger(&self) -> Option<&DocumentCheck> {
+        match self {
+            Certified::Ledger(d) => Some(d),
+            Certified::Paper(_) => None,
+        }
+    }
+
+    /// The case of a paper document.
+    pub fn case(&self) -> Option<&str> {
+        match self {
+            Certified::Ledger(_) => None,
+            Certified::Paper(p) => Some(&p.case),
+        }
+    }
 }
 
 /// The apostille a request became.
@@ -66,7 +113,7 @@ pub struct Request {
     /// The holder account that asked.
     pub requested_by: String,
     pub holder_iin: String,
-    pub document: DocumentCheck,
+    pub document: Certified,
     #[serde(flatten)]
     pub state: RequestState,
 }
@@ -165,7 +212,9 @@ impl Requests {
         }
         let _held = self.lock();
         if let Some(open) = self.list()?.into_iter().find(|r| {
-            r.document.credential == document.credential
+            r.document
+                .ledger()
+                .is_some_and(|d| d.credential == document.credential)
                 && !matches!(r.state, RequestState::Refused { .. })
         }) {
             return Err(ReviewError::Conflict(format!(
@@ -178,6 +227,40 @@ impl Requests {
                 }
             )));
         }
+        self.record(requested_by, holder_iin, Certified::Ledger(document))
+    }
+
+    /// Records a request for a paper document whose scans were opened as `case`. Its reading
+    /// and checks are the case's; an officer approves only once the case has been read.
+    pub fn request_paper(
+        &self,
+        requested_by: &str,
+        holder_iin: &str,
+        case: &str,
+        kind: &str,
+    ) -> Result<Request, ReviewError> {
+        let _held = self.lock();
+        if self.list()?.iter().any(|r| r.document.case() == Some(case)) {
+            return Err(ReviewError::Conflict(format!(
+                "case {case} already has an apostille request"
+            )));
+        }
+        self.record(
+            requested_by,
+            holder_iin,
+            Certified::Paper(PaperDocument {
+                case: case.to_string(),
+                kind: kind.to_string(),
+            }),
+        )
+    }
+
+    fn record(
+        &self,
+        requested_by: &str,
+        holder_iin: &str,
+        document: Certified,
+    ) -> Result<Request, ReviewError> {
         let r = Request {
             id: hex::encode(crate::credential::random::bytes::<12>()),
             at: now(),
@@ -320,7 +403,10 @@ mod tests {
         let calls = Cell::new(0);
         let issue = |req: &Request, number: &str| {
             calls.set(calls.get() + 1);
-            assert_eq!(req.document.credential, "0011");
+            assert_eq!(
+                req.document.ledger().map(|d| d.credential.as_str()),
+                Some("0011")
+            );
             Ok(IssuedApostille {
                 number: number.to_string(),
                 issued_on: "2026-12-01".into(),
@@ -370,5 +456,27 @@ mod tests {
             .unwrap();
         assert!(requests.get("../etc").is_err());
         assert_eq!(requests.list().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_paper_request_names_its_case_once_and_reads_back_as_paper() {
+        let tmp = tempfile::tempdir().unwrap();
+        let requests = Requests::new(tmp.path());
+        let ledger = requests
+            .request("h", "950101300036", check("valid"))
+            .unwrap();
+        let paper = requests
+            .request_paper("h", "950101300036", "c0ffee", "diploma")
+            .unwrap();
+        let again = requests.request_paper("h", "950101300036", "c0ffee", "diploma");
+        assert!(matches!(again, Err(ReviewError::Conflict(m)) if m.contains("c0ffee")));
+        // Both kinds survive the file: the untagged form tells them apart.
+        let back = requests.get(&paper.id).unwrap();
+        assert_eq!(back.document.case(), Some("c0ffee"));
+        assert!(back.document.ledger().is_none());
+        assert_eq!(back.document.kind(), "diploma");
+        let back = requests.get(&ledger.id).unwrap();
+        assert_eq!(back.document.case(), None);
+        assert_eq!(back.document, Certified::Ledger(check("valid")));
     }
 }
