@@ -266,6 +266,61 @@ pub fn seed_cases(dir: &DataDir, folder: &Path) -> Result<Vec<String>, DemoError
 }
 
 /// Registers a demo issuer for `kind` with a key this deployment holds (once); its key.
+/// Opens each sample scan of `folder` (paper documents issued in Kazakhstan) as a case
+/// brought by the holder for an e-Apostille, and records the request; once: nothing when
+/// requests exist. Returns the request ids.
+pub fn seed_paper(
+    dir: &DataDir,
+    folder: &Path,
+    holder: &str,
+    iin: &str,
+) -> Result<Vec<String>, DemoError> {
+    use crate::intake::{Application, Cases, ForeignKind, Purpose, Route};
+    let requests = crate::review::apostille::Requests::new(&dir.path);
+    if !requests.list().map_err(err)?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut scans: Vec<PathBuf> = match std::fs::read_dir(folder) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(err(format!("{}: {e}", folder.display()))),
+    };
+    scans.sort();
+    let parsed = crate::credential::ids::Iin::parse("iin", iin).map_err(err)?;
+    let (y, m, d) = parsed.birth_date();
+    let cases = Cases::new(&dir.path);
+    let mut ids = Vec::new();
+    for scan in scans {
+        let application = Application {
+            iin: Some(iin.to_string()),
+            birth_date: Some(format!("{y:04}-{m:02}-{d:02}")),
+            country: Some("KZ".into()),
+            kind: Some(ForeignKind::Diploma),
+            route: Some(Route::Neither),
+            purpose: Some(Purpose::Apostille),
+            ..Default::default()
+        };
+        let name = scan
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = std::fs::read(&scan).map_err(err)?;
+        let case = cases
+            .open_case(&application, vec![(name, bytes)])
+            .map_err(err)?;
+        ids.push(
+            requests
+                .request_paper(holder, iin, &case, "diploma")
+                .map_err(err)?
+                .id,
+        );
+    }
+    Ok(ids)
+}
+
 fn register(
     dir: &DataDir,
     svc: &crate::issuance::Issuance,

@@ -144,6 +144,10 @@ enum Command {
         /// opened as a case for the background OCR.
         #[arg(long, default_value = "samples/foreign")]
         foreign: PathBuf,
+        /// Folder with sample scans of paper documents issued in Kazakhstan, each brought by
+        /// the demo holder for an e-Apostille.
+        #[arg(long, default_value = "samples/paper")]
+        paper: PathBuf,
     },
     /// Run the HTTP server.
     Serve {
@@ -328,7 +332,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_serve,
             samples,
             foreign,
-        } => demo(&data.data, &listen, no_serve, &samples, &foreign),
+            paper,
+        } => demo(&data.data, &listen, no_serve, &samples, &foreign, &paper),
         Command::Ledger(cmd) => ledger(cmd),
         Command::Registry(cmd) => registry(cmd),
         Command::Issue {
@@ -701,6 +706,7 @@ fn demo(
     no_serve: bool,
     samples: &Path,
     foreign: &Path,
+    paper: &Path,
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let dir = match DataDir::open(data) {
@@ -762,6 +768,17 @@ fn demo(
             cases.len(),
             foreign.display()
         );
+    }
+    if let Some(holder) = accounts.iter().find(|a| a.iin.is_some()) {
+        let iin = holder.iin.as_deref().unwrap_or_default();
+        let requests = tanba::demo::seed_paper(&dir, paper, &holder.username, iin)?;
+        if !requests.is_empty() {
+            println!(
+                "demo: {} paper document(s) from {} brought by the holder for an e-Apostille, read in the background: approve at /officer/apostilles as apostille.officer",
+                requests.len(),
+                paper.display()
+            );
+        }
     }
     if no_serve {
         log.close();

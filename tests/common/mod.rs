@@ -119,6 +119,8 @@ pub fn demo_data(tmp: &Path) -> PathBuf {
         .arg(&data)
         .arg("--foreign")
         .arg(&no_scans)
+        .arg("--paper")
+        .arg(&no_scans)
         .output()
         .unwrap();
     assert!(
