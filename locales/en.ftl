@@ -141,6 +141,7 @@ finding-seal-missing = No seal was found on the {$kind} ({$pages} pages).
 finding-seal-mismatch = The seal is not {$institution}'s: it matches the enrolled reference seal at {$similarity} (at least {$min} expected).
 finding-signature-missing = No signature was found beside the signatory {$signed_by}.
 finding-edit-patch = The paper under the {$field} «{$value}» differs from the paper around it by {$step} grey levels (at most {$max} expected): a pasted or retyped patch.
+finding-edit-recompressed = The {$field} ({$value}) changes {$ratio} as much as the page's other print when saved again at JPEG quality {$at_quality} (at most {$max} means a ghost): it was pasted from a copy saved at a lower quality than the file ({$file_quality}).
 finding-repeat-same-file = The same file was submitted before for {$holder} (case {$case}).
 finding-repeat-near-duplicate = The same print as this page ({$share}% of its words in the same places; {$min}% makes a copy) was submitted before for {$holder} (case {$case}).
 

@@ -140,6 +140,7 @@ finding-seal-missing = Құжатта ({$kind}, беттер: {$pages}) мөр �
 finding-seal-mismatch = Мөр {$institution} эталонына сәйкес келмейді: ұқсастығы {$similarity} (кемінде {$min} күтіледі).
 finding-signature-missing = {$signed_by} қол қоюшының жанында қолтаңба табылмады.
 finding-edit-patch = {$field} өрісінің «{$value}» астындағы қағаз айналасындағы қағаздан {$step} сұр деңгейге өзгеше (ең көбі {$max}): жапсырылған не қайта басылған үзінді.
+finding-edit-recompressed = {$field} өрісі ({$value}) JPEG {$at_quality} сапасымен қайта сақталғанда беттің басқа мәтінінің {$ratio} үлесіндей ғана өзгереді (шегі {$max}): ол файлдан ({$file_quality}) төмен сапамен сақталған көшірмеден қойылған.
 finding-repeat-same-file = Дәл осы файл бұрын {$holder} атына берілген (іс {$case}).
 finding-repeat-near-duplicate = Осы беттің көшірмесі (сөздердің {$share}% сол орындарда; көшірме деп {$min}% бастап саналады) бұрын {$holder} атына берілген (іс {$case}).
 

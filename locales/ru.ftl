@@ -140,6 +140,7 @@ finding-seal-missing = На документе ({$kind}, страниц: {$pages
 finding-seal-mismatch = Печать не совпадает с эталоном {$institution}: сходство {$similarity} (ожидается не менее {$min}).
 finding-signature-missing = Рядом с подписантом {$signed_by} не найдена подпись.
 finding-edit-patch = Бумага под полем {$field} «{$value}» отличается от бумаги вокруг на {$step} уровней серого (допустимо до {$max}): вклеенный или перепечатанный фрагмент.
+finding-edit-recompressed = Поле {$field} ({$value}) при повторном сохранении в JPEG с качеством {$at_quality} меняется в {$ratio} раза от остального текста страницы (порог {$max}): оно вставлено из копии, сохранённой с более низким качеством, чем файл ({$file_quality}).
 finding-repeat-same-file = Этот же файл уже подавался на имя {$holder} (дело {$case}).
 finding-repeat-near-duplicate = Копия этой страницы ({$share}% слов на тех же местах; копией считается от {$min}%) уже подавалась на имя {$holder} (дело {$case}).
 

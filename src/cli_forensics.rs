@@ -190,7 +190,15 @@ pub fn generate(out: &Path, count: u64, seed: u64) -> Result<ExitCode> {
 }
 
 /// The classes scored, and whether a finding counts as catching each.
-const CLASSES: [&str; 6] = ["dates", "number", "seal", "edit", "name", "repeat"];
+const CLASSES: [&str; 7] = [
+    "dates",
+    "number",
+    "seal",
+    "edit",
+    "name",
+    "repeat",
+    "recompressed",
+];
 
 fn catches(class: &str, f: &forensics::Finding, holder: &str) -> bool {
     if f.severity == Severity::Info {
@@ -211,6 +219,7 @@ fn catches(class: &str, f: &forensics::Finding, holder: &str) -> bool {
                             .any(|w| text("value").contains(w))))
         }
         "repeat" => f.family() == "repeat" || f.code == "number.duplicate",
+        "recompressed" => f.code == "edit.recompressed",
         c => f.family() == c,
     }
 }
@@ -359,19 +368,19 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
             dir.display()
         );
         println!(
-            "{:<8} {:>7} {:>5} {:>8} {:>9}",
+            "{:<12} {:>7} {:>5} {:>8} {:>9}",
             "class", "caught", "of", "recall", "false+"
         );
         for c in CLASSES {
             let (t, k) = recall.get(c).copied().unwrap_or((0, 0));
             println!(
-                "{c:<8} {k:>7} {t:>5} {:>7.1}% {:>8.1}%",
+                "{c:<12} {k:>7} {t:>5} {:>7.1}% {:>8.1}%",
                 100.0 * k as f64 / t.max(1) as f64,
                 100.0 * *false_pos.get(c).unwrap_or(&0) as f64 / n
             );
         }
         println!(
-            "{:<8} {caught:>7} {twins:>5} {:>7.1}% {:>8.1}%",
+            "{:<12} {caught:>7} {twins:>5} {:>7.1}% {:>8.1}%",
             "overall",
             100.0 * caught as f64 / twins.max(1) as f64,
             100.0 * genuine_flagged as f64 / n

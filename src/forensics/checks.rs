@@ -560,6 +560,7 @@ mod tests {
                 name: "scan.jpg".into(),
                 sha256: "ab".repeat(32),
                 format: Format::Jpeg,
+                jpeg_quality: None,
             },
             application: None,
             matches: Matches::default(),

@@ -12,6 +12,7 @@
 pub mod checks;
 pub mod edit;
 pub mod enrolled;
+pub mod ghost;
 pub mod marks;
 pub mod references;
 pub mod repeat;
@@ -242,6 +243,7 @@ pub fn check(scans: &[Scan], ctx: &Context) -> Vec<Finding> {
         marks::check(scan, &mut out);
         enrolled::check(scan, ctx, &mut out);
         edit::check(scan, &mut out);
+        ghost::check(scan, &mut out);
         if let Some(seen) = ctx.seen {
             repeat::check(scan, ctx.application, seen, &mut out);
         }

@@ -369,6 +369,7 @@ mod tests {
                 name: "scan.jpg".into(),
                 sha256: sha.into(),
                 format: Format::Jpeg,
+                jpeg_quality: None,
             },
             application: None,
             matches: Matches::default(),

@@ -453,6 +453,9 @@ pub struct FileRef {
     pub name: String,
     pub sha256: String,
     pub format: crate::intake::raster::Format,
+    /// A JPEG's quality, estimated from its quantisation table (for `edit.recompressed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jpeg_quality: Option<u8>,
 }
 
 /// Reads one received file, page by page, calling `on_page(done, pages)` after each page.
@@ -499,6 +502,12 @@ pub fn read_file(
             name: received.name.clone(),
             sha256: received.sha256.clone(),
             format: received.format,
+            jpeg_quality: match received.format {
+                crate::intake::raster::Format::Jpeg => {
+                    crate::forensics::ghost::jpeg_quality(&received.bytes)
+                }
+                _ => None,
+            },
         },
         application: application.cloned(),
         matches,

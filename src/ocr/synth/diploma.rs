@@ -353,15 +353,20 @@ pub enum Tamper {
     /// Another surname pasted over the holder's, on a patch of other paper; the application
     /// names the pasted holder.
     Name,
+    /// The number retyped (one digit changed) on the same paper and pasted seamlessly into
+    /// the scan's file from a copy saved at a lower JPEG quality: no patch of other paper,
+    /// only the pasted pixels' compression history tells.
+    Recompressed,
 }
 
 impl Tamper {
-    pub const ALL: [Tamper; 5] = [
+    pub const ALL: [Tamper; 6] = [
         Tamper::Dates,
         Tamper::Number,
         Tamper::Seal,
         Tamper::Edit,
         Tamper::Name,
+        Tamper::Recompressed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -371,6 +376,7 @@ impl Tamper {
             Tamper::Seal => "seal",
             Tamper::Edit => "edit",
             Tamper::Name => "name",
+            Tamper::Recompressed => "recompressed",
         }
     }
 }
@@ -641,15 +647,21 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
     put("issue_date", issue.to_string());
     // A pasted edit: which line, the end of it that is covered, and what is printed instead.
     let mut paste: Option<(usize, String, String)> = None;
+    // A seamless retype: which line, the number, and the number printed instead.
+    let mut retype: Option<(usize, String, String)> = None;
     match tamper {
-        Some(Tamper::Edit) => {
+        Some(Tamper::Edit) | Some(Tamper::Recompressed) => {
             let mut digits: Vec<char> = number.chars().collect();
             if let Some(last) = digits.iter_mut().rev().find(|c| c.is_ascii_digit()) {
                 *last = char::from(b'0' + (last.to_digit(10).unwrap_or(0) as u8 + 1) % 10);
             }
             let retyped: String = digits.into_iter().collect();
             if let Some(i) = lines.iter().position(|l| l.text.ends_with(&number)) {
-                paste = Some((i, number.clone(), retyped.clone()));
+                if tamper == Some(Tamper::Edit) {
+                    paste = Some((i, number.clone(), retyped.clone()));
+                } else {
+                    retype = Some((i, number.clone(), retyped.clone()));
+                }
                 truth.insert("number".into(), Value::String(retyped));
             }
         }
@@ -776,14 +788,63 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
         seal(&mut img, 1200, signer_row + 40, 100, &mut rng);
     }
 
+    // The retyped copy: the same page with the number set anew on the same paper.
+    let retyped = retype.map(|(i, old, new)| {
+        let (x, y, scale) = placed[i];
+        let face: &FontVec = if lines[i].bold { &bold } else { &regular };
+        let kept = &lines[i].text[..lines[i].text.len() - old.len()];
+        let x0 = x + if kept.is_empty() {
+            0
+        } else {
+            text_size(scale, face, kept).0 as i32
+        };
+        let w = text_size(scale, face, &old).0;
+        let mut copy = img.clone();
+        imageproc::drawing::draw_filled_rect_mut(
+            &mut copy,
+            Rect::at(x0 - 2, y - (scale.y * 0.1) as i32).of_size(w + 4, (scale.y * 1.3) as u32),
+            Rgb([paper, paper, paper.saturating_sub(6)]),
+        );
+        draw_text_mut(&mut copy, ink, x0, y, scale, face, &new);
+        copy
+    });
+
     let phone = rng.unit() < 1.0 / 3.0;
-    let (jpeg, distortions, condition) = if phone {
-        let (jpeg, d) = phone_photo(img, &mut rng)?;
-        (jpeg, d, "phone")
-    } else {
-        let strength = rng.unit();
-        let (jpeg, d) = scan(img, paper, strength, &mut rng)?;
-        (jpeg, d, condition(strength))
+    let (jpeg, distortions, condition) = match retyped {
+        // Both copies go through the same scan or photo (the same draws), so they differ only
+        // where the number was retyped; that region of the copy, saved at a lower quality, is
+        // pasted into the genuine scan, which is saved again at its own quality.
+        Some(copy) => {
+            let mut again = rng.clone();
+            let (page, quality, mut d, condition) = if phone {
+                let (p, q, d) = super::photographed(img, &mut rng)?;
+                (p, q, d, "phone")
+            } else {
+                let strength = rng.unit();
+                let (p, q, d) = super::scanned(img, paper, strength, &mut rng);
+                (p, q, d, condition(strength))
+            };
+            let copy = if phone {
+                super::photographed(copy, &mut again)?.0
+            } else {
+                let strength = again.unit();
+                super::scanned(copy, paper, strength, &mut again).0
+            };
+            let pasted_quality = quality.saturating_sub(35).max(25);
+            let (jpeg, region) = super::paste_recompressed(page, &copy, quality, pasted_quality)?;
+            d["pasted_quality"] = json!(pasted_quality);
+            d["pasted_region"] = json!(region);
+            (jpeg, d, condition)
+        }
+        None if phone => {
+            let (jpeg, d) = phone_photo(img, &mut rng)?;
+            (jpeg, d, "phone")
+        }
+        None => {
+            let strength = rng.unit();
+            let (jpeg, d) = scan(img, paper, strength, &mut rng)?;
+            (jpeg, d, condition(strength))
+        }
     };
     let application = json!({
         "holder_name": truth["holder_name"],

@@ -33,6 +33,7 @@ pub enum SynthError {
 }
 
 /// SplitMix64: samples must not change between runs or machines.
+#[derive(Clone)]
 struct Mix(u64);
 
 impl Mix {
@@ -433,6 +434,12 @@ fn scan(
     strength: f32,
     rng: &mut Mix,
 ) -> Result<(Vec<u8>, Value), SynthError> {
+    let (page, quality, distortions) = scanned(img, paper, strength, rng);
+    Ok((encode(&page, quality)?, distortions))
+}
+
+/// [`scan`] before the file is written: the page and the JPEG quality it is to be saved at.
+fn scanned(img: RgbImage, paper: u8, strength: f32, rng: &mut Mix) -> (GrayImage, u8, Value) {
     let angle = rng.range(-3.0, 3.0) * strength;
     let gray: GrayImage = image::DynamicImage::ImageRgb8(img).to_luma8();
     let mut scan = rotate_about_center(
@@ -446,9 +453,9 @@ fn scan(
     let noise = 2.0 + 8.0 * strength;
     add_noise(&mut scan, noise, rng);
     let quality = (92.0 - 32.0 * strength) as u8;
-    let jpeg = encode(&scan, quality)?;
-    Ok((
-        jpeg,
+    (
+        scan,
+        quality,
         json!({
             "strength": strength,
             "rotation_degrees": angle,
@@ -456,7 +463,41 @@ fn scan(
             "noise": noise,
             "jpeg_quality": quality,
         }),
-    ))
+    )
+}
+
+/// A forger's paste: where `copy` differs from `page` (by more than noise), its pixels as a
+/// JPEG of `pasted_quality` decodes them replace the page's; the page is then saved at
+/// `quality`. Returns the file and the pasted region `[x, y, width, height]`.
+fn paste_recompressed(
+    mut page: GrayImage,
+    copy: &GrayImage,
+    quality: u8,
+    pasted_quality: u8,
+) -> Result<(Vec<u8>, [u32; 4]), SynthError> {
+    let (w, h) = page.dimensions();
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for (x, y, p) in page.enumerate_pixels() {
+        if p.0[0].abs_diff(copy.get_pixel(x, y).0[0]) > 24 {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+    }
+    if x1 < x0 {
+        return Err(SynthError::Encode(
+            "the retyped copy does not differ".into(),
+        ));
+    }
+    let (x0, y0) = (x0.saturating_sub(6), y0.saturating_sub(6));
+    let (x1, y1) = ((x1 + 6).min(w - 1), (y1 + 6).min(h - 1));
+    let saved = image::load_from_memory(&encode(copy, pasted_quality)?)
+        .map_err(|e| SynthError::Encode(e.to_string()))?
+        .to_luma8();
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            page.put_pixel(x, y, *saved.get_pixel(x, y));
+        }
+    }
+    Ok((encode(&page, quality)?, [x0, y0, x1 - x0 + 1, y1 - y0 + 1]))
 }
 
 fn add_noise(img: &mut GrayImage, noise: f32, rng: &mut Mix) {
@@ -480,6 +521,12 @@ fn encode(img: &GrayImage, quality: u8) -> Result<Vec<u8>, SynthError> {
 /// focus, with the noise and compression of a phone camera. The photo is 1.15 times the
 /// page's size in each direction, so the whole page is in frame.
 fn phone_photo(img: RgbImage, rng: &mut Mix) -> Result<(Vec<u8>, Value), SynthError> {
+    let (photo, quality, distortions) = photographed(img, rng)?;
+    Ok((encode(&photo, quality)?, distortions))
+}
+
+/// [`phone_photo`] before the file is written: the photo and the JPEG quality it is saved at.
+fn photographed(img: RgbImage, rng: &mut Mix) -> Result<(GrayImage, u8, Value), SynthError> {
     use imageproc::geometric_transformations::{Projection, warp_into};
     let gray: GrayImage = image::DynamicImage::ImageRgb8(img).to_luma8();
     let (w, h) = (gray.width() as f32, gray.height() as f32);
@@ -524,9 +571,9 @@ fn phone_photo(img: RgbImage, rng: &mut Mix) -> Result<(Vec<u8>, Value), SynthEr
     let noise = rng.range(3.0, 7.0);
     add_noise(&mut photo, noise, rng);
     let quality = rng.range(70.0, 88.0) as u8;
-    let jpeg = encode(&photo, quality)?;
     Ok((
-        jpeg,
+        photo,
+        quality,
         json!({
             "phone_photo": true,
             "corners": to.iter().map(|c| [c.0.round(), c.1.round()]).collect::<Vec<_>>(),
