@@ -116,62 +116,92 @@ fn on_grid(b: [u32; 4], page: &GrayImage) -> Option<[u32; 4]> {
     (x1 > x0 && y1 > y0).then(|| [x0, y0, x1 - x0, y1 - y0])
 }
 
-/// Each region's squared change, per pixel of its printed blocks, when saved at `quality`;
-/// `None` for a region with too few printed blocks. Blocks of bare paper (little variance)
-/// are left out: they change by their noise alone. The regions are stacked into one image on
-/// the 8 × 8 grid and saved once — JPEG codes each block on its own, so this is the same as
-/// saving each alone, and an order of magnitude faster.
-fn changes(page: &GrayImage, regions: &[[u32; 4]], quality: u8) -> Vec<Option<(f64, u64)>> {
-    let width = regions.iter().map(|r| r[2]).max().unwrap_or(0);
-    let height: u32 = regions.iter().map(|r| r[3]).sum();
-    if width == 0 || height == 0 {
-        return vec![None; regions.len()];
-    }
-    let mut stack = GrayImage::from_pixel(width, height, image::Luma([255]));
-    let mut top = 0;
-    for r in regions {
-        let crop = image::imageops::crop_imm(page, r[0], r[1], r[2], r[3]);
-        image::imageops::replace(&mut stack, &*crop, 0, i64::from(top));
-        top += r[3];
-    }
-    let mut jpeg = Vec::new();
-    let saved = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
-        .encode_image(&stack)
-        .ok()
-        .and_then(|()| image::load_from_memory(&jpeg).ok())
-        .map(|i| i.to_luma8());
-    let Some(again) = saved else {
-        return vec![None; regions.len()];
-    };
-    let (a, b) = (stack.as_raw(), again.as_raw());
-    let w = width as usize;
-    let mut top = 0usize;
-    regions
-        .iter()
-        .map(|r| {
-            let (mut sum, mut n) = (0f64, 0u64);
-            for by in (top..top + r[3] as usize).step_by(8) {
-                for bx in (0..r[2] as usize).step_by(8) {
-                    let at = |k: usize| (by + k / 8) * w + bx + k % 8;
-                    let mean = (0..64).map(|k| f64::from(a[at(k)])).sum::<f64>() / 64.0;
-                    let var = (0..64)
-                        .map(|k| (f64::from(a[at(k)]) - mean).powi(2))
-                        .sum::<f64>()
-                        / 64.0;
-                    if var < 200.0 {
-                        continue;
-                    }
-                    for k in 0..64 {
-                        let d = f64::from(a[at(k)]) - f64::from(b[at(k)]);
-                        sum += d * d;
-                    }
-                    n += 64;
-                }
+/// Regions packed into one image on the 8 × 8 grid, with each region's printed blocks (their
+/// top-left corners in the packed image). JPEG codes each block on its own (the DC difference
+/// coding is lossless), so saving the packed image once is the same as saving each region
+/// alone, and much faster. Blocks of bare paper (little variance) are left out: they change
+/// by their noise alone.
+struct Packed {
+    image: GrayImage,
+    blocks: Vec<Vec<(usize, usize)>>,
+}
+
+impl Packed {
+    fn of(page: &GrayImage, regions: &[[u32; 4]]) -> Packed {
+        // Shelves: regions left to right until the row is full, then a new row below.
+        let width = regions.iter().map(|r| r[2]).max().unwrap_or(0).max(1024);
+        let mut at = Vec::with_capacity(regions.len());
+        let (mut x, mut y, mut shelf) = (0u32, 0u32, 0u32);
+        for r in regions {
+            if x + r[2] > width {
+                (x, y, shelf) = (0, y + shelf, 0);
             }
-            top += r[3] as usize;
-            (n >= 64 * 8).then_some((sum, n))
-        })
-        .collect()
+            at.push((x, y));
+            x += r[2];
+            shelf = shelf.max(r[3]);
+        }
+        let mut image = GrayImage::from_pixel(width, (y + shelf).max(8), image::Luma([255]));
+        for (r, &(x, y)) in regions.iter().zip(&at) {
+            let crop = image::imageops::crop_imm(page, r[0], r[1], r[2], r[3]);
+            image::imageops::replace(&mut image, &*crop, i64::from(x), i64::from(y));
+        }
+        let (a, w) = (image.as_raw(), width as usize);
+        let blocks = regions
+            .iter()
+            .zip(&at)
+            .map(|(r, &(x, y))| {
+                let mut out = Vec::new();
+                for by in (y as usize..(y + r[3]) as usize).step_by(8) {
+                    for bx in (x as usize..(x + r[2]) as usize).step_by(8) {
+                        let px = |k: usize| f64::from(a[(by + k / 8) * w + bx + k % 8]);
+                        let mean = (0..64).map(px).sum::<f64>() / 64.0;
+                        let var = (0..64).map(|k| (px(k) - mean).powi(2)).sum::<f64>() / 64.0;
+                        if var >= 200.0 {
+                            out.push((bx, by));
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        Packed { image, blocks }
+    }
+
+    /// Each region's squared change per pixel of its printed blocks, with their pixel count,
+    /// when saved at `quality`; `None` for a region with fewer than eight printed blocks.
+    fn changes(&self, quality: u8) -> Vec<Option<(f64, u64)>> {
+        let mut jpeg = Vec::new();
+        let saved = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
+            .encode_image(&self.image)
+            .ok()
+            .and_then(|()| image::load_from_memory(&jpeg).ok())
+            .map(|i| i.to_luma8());
+        let Some(again) = saved else {
+            return vec![None; self.blocks.len()];
+        };
+        let (a, b, w) = (
+            self.image.as_raw(),
+            again.as_raw(),
+            self.image.width() as usize,
+        );
+        self.blocks
+            .iter()
+            .map(|blocks| {
+                let mut sum = 0u64;
+                for &(bx, by) in blocks {
+                    for row in 0..8 {
+                        let i = (by + row) * w + bx;
+                        for k in i..i + 8 {
+                            let d = u64::from(a[k].abs_diff(b[k]));
+                            sum += d * d;
+                        }
+                    }
+                }
+                let n = 64 * blocks.len() as u64;
+                (blocks.len() >= 8).then_some((sum as f64, n))
+            })
+            .collect()
+    }
 }
 
 /// The qualities a ghost is looked for at, below a file of `file_quality`.
@@ -194,8 +224,9 @@ pub fn ghosts(
     let n_fields = regions.len();
     regions.extend(&others);
     let mut best: Vec<Option<(f64, u8)>> = vec![None; n_fields];
+    let packed = Packed::of(page, &regions);
     for q in qualities(file_quality) {
-        let c = changes(page, &regions, q);
+        let c = packed.changes(q);
         let (sum, n) = c[n_fields..]
             .iter()
             .flatten()
@@ -228,7 +259,7 @@ fn overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
 /// The page's other printed words, away from every field looked at: what the field's change
 /// is measured against. At most `MAX_OTHERS` of them, spread over the page.
 fn others(words: &[Word], fields: &[[u32; 4]]) -> Vec<[u32; 4]> {
-    const MAX_OTHERS: usize = 24;
+    const MAX_OTHERS: usize = 12;
     let mut out: Vec<[u32; 4]> = words
         .iter()
         .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 4)
@@ -244,27 +275,41 @@ fn others(words: &[Word], fields: &[[u32; 4]]) -> Vec<[u32; 4]> {
     out
 }
 
+/// Printed numbers (words of four digits or more) that no extracted field covers: a number
+/// the reading did not take as a field is still what a forger changes. At most this many.
+const MAX_NUMBERS: usize = 8;
+
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
     let Some(quality) = scan.reading.file.jpeg_quality else {
         return;
     };
-    let fields: Vec<(&str, &crate::ocr::extract::Field)> = FIELDS
-        .iter()
-        .filter_map(|n| Some((*n, scan.reading.fields.get(*n)?)))
-        .collect();
-    let pages: std::collections::BTreeSet<usize> = fields.iter().map(|(_, f)| f.page).collect();
-    for number in pages {
-        let (Some(page), Some(text)) = (
-            scan.pages.get(number.saturating_sub(1)),
-            scan.reading.pages.iter().find(|p| p.page == number),
-        ) else {
+    for text in &scan.reading.pages {
+        let Some(page) = scan.pages.get(text.page.saturating_sub(1)) else {
             continue;
         };
-        let here: Vec<&(&str, &crate::ocr::extract::Field)> =
-            fields.iter().filter(|(_, f)| f.page == number).collect();
-        let boxes: Vec<[u32; 4]> = here.iter().map(|(_, f)| f.bbox).collect();
+        // What is looked at: (field name, value, box) — the fields read on this page, then
+        // the numbers printed outside them.
+        let mut looked: Vec<(&str, &str, [u32; 4])> = FIELDS
+            .iter()
+            .filter_map(|n| scan.reading.fields.get(*n).map(|f| (*n, f)))
+            .filter(|(_, f)| f.page == text.page)
+            .map(|(n, f)| (n, f.value.as_str(), f.bbox))
+            .collect();
+        let fields: Vec<[u32; 4]> = looked.iter().map(|l| l.2).collect();
+        looked.extend(
+            text.words
+                .iter()
+                .filter(|w| w.text.chars().filter(char::is_ascii_digit).count() >= 4)
+                .filter(|w| fields.iter().all(|f| !overlaps(*f, w.bbox)))
+                .take(MAX_NUMBERS)
+                .map(|w| ("printed_number", w.text.as_str(), w.bbox)),
+        );
+        if looked.is_empty() {
+            continue;
+        }
+        let boxes: Vec<[u32; 4]> = looked.iter().map(|l| l.2).collect();
         let found = ghosts(page, &boxes, &others(&text.words, &boxes), quality);
-        for ((name, f), g) in here.into_iter().zip(found) {
+        for ((name, value, bbox), g) in looked.into_iter().zip(found) {
             let Some((ratio, at)) = g else { continue };
             if ratio <= MAX_GHOST_RATIO {
                 out.push(
@@ -273,14 +318,14 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
                         Severity::Critical,
                         [
                             ("field", json!(name)),
-                            ("value", json!(f.value)),
+                            ("value", json!(value)),
                             ("ratio", json!((ratio * 100.0).round() / 100.0)),
                             ("max", json!(MAX_GHOST_RATIO)),
                             ("at_quality", json!(at)),
                             ("file_quality", json!(quality)),
                         ],
                     )
-                    .at(&scan.reading.file.sha256, f.page, f.bbox),
+                    .at(&scan.reading.file.sha256, text.page, bbox),
                 );
             }
         }
