@@ -319,16 +319,33 @@ fn a_paper_document_is_read_checked_against_kazakh_references_and_apostilled() {
                 .is_none()
     );
 
-    let r = post_paper(
-        &a,
-        &base,
-        &holder,
-        &[
-            ("kind", None, b"diploma"),
-            ("file", Some("diploma.jpg"), &scan),
-        ],
+    // The holder sends the scan through the dashboard's form in headless Chromium.
+    let b = common::webdriver::Browser::start("kk");
+    b.open(&format!("{base}/my"));
+    b.type_into("#iin", &iin);
+    b.click_and_wait("form[action^='/my/code'] button");
+    let code: String = b
+        .text("#demo-code")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    b.type_into("#code", &code);
+    b.click_and_wait("form[action^='/my/signin'] button");
+    b.type_into(
+        "#paper-files",
+        scans.join("kz-diploma-0500.jpg").to_str().unwrap(),
     );
-    assert_eq!(r.status, 303, "{}", r.body);
+    b.click_and_wait("form.paper button");
+    assert_eq!(
+        b.attribute("[data-paper]", "data-apostille").as_deref(),
+        Some("pending"),
+        "{}",
+        b.source()
+    );
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-artifacts");
+    std::fs::create_dir_all(&shots).unwrap();
+    b.screenshot(&shots.join("apostille-paper-kk.png"));
+    drop(b);
     let dash = get(&a, &format!("{base}/my?lang=en"), Some(&holder));
     assert!(
         dash.body.contains("data-apostille=\"pending\""),
