@@ -275,7 +275,7 @@ pub fn seed_paper(
     holder: &str,
     iin: &str,
 ) -> Result<Vec<String>, DemoError> {
-    use crate::intake::{Application, Cases, ForeignKind, Purpose, Route};
+    use crate::intake::{Application, Cases, ForeignKind};
     let requests = crate::review::apostille::Requests::new(&dir.path);
     if !requests.list().map_err(err)?.is_empty() {
         return Ok(Vec::new());
@@ -289,20 +289,10 @@ pub fn seed_paper(
         Err(e) => return Err(err(format!("{}: {e}", folder.display()))),
     };
     scans.sort();
-    let parsed = crate::credential::ids::Iin::parse("iin", iin).map_err(err)?;
-    let (y, m, d) = parsed.birth_date();
+    let application = Application::paper_apostille(iin, ForeignKind::Diploma).map_err(err)?;
     let cases = Cases::new(&dir.path);
     let mut ids = Vec::new();
     for scan in scans {
-        let application = Application {
-            iin: Some(iin.to_string()),
-            birth_date: Some(format!("{y:04}-{m:02}-{d:02}")),
-            country: Some("KZ".into()),
-            kind: Some(ForeignKind::Diploma),
-            route: Some(Route::Neither),
-            purpose: Some(Purpose::Apostille),
-            ..Default::default()
-        };
         let name = scan
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

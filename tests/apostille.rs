@@ -7,8 +7,10 @@
 mod common;
 
 use common::Server;
-use common::forms::{agent, between, demo_holder_iin, get, post_form, sign_in_with_code};
-use serde_json::{Value, json};
+use common::forms::{
+    agent, between, demo_holder_iin, get, post_form, sign_in_with_code, verify_qr,
+};
+use serde_json::Value;
 use std::path::Path;
 
 fn password(data: &Path, username: &str) -> String {
@@ -125,12 +127,7 @@ fn a_holder_requests_an_apostille_an_officer_approves_it_and_the_register_finds_
     assert!(number.starts_with("AP-"), "{number}");
 
     // Its QR code verifies: a valid e-Apostille carrying its number.
-    let mut resp = a
-        .post(format!("{base}/api/v1/verify"))
-        .header("Content-Type", "application/json")
-        .send(json!({ "qr": qr }).to_string())
-        .unwrap();
-    let verdict: Value = serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap();
+    let verdict = verify_qr(&a, &base, &qr);
     assert_eq!(verdict["status"], "valid", "{verdict}");
     assert_eq!(verdict["document"]["kind"], "apostille", "{verdict}");
     assert_eq!(verdict["document"]["claims"]["apostille_number"], number);
@@ -319,18 +316,27 @@ fn a_paper_document_is_read_checked_against_kazakh_references_and_apostilled() {
                 .is_none()
     );
 
+    // Without a session the whole upload is read, then the sign-in page is the answer.
+    let r = post_paper(
+        &a,
+        &base,
+        "",
+        &[
+            ("kind", None, b"diploma"),
+            ("file", Some("diploma.jpg"), &scan),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        r.location.as_deref().is_some_and(|l| l.starts_with("/my")),
+        "{:?}",
+        r.location
+    );
+
     // The holder sends the scan through the dashboard's form in headless Chromium.
     let b = common::webdriver::Browser::start("kk");
     b.open(&format!("{base}/my"));
-    b.type_into("#iin", &iin);
-    b.click_and_wait("form[action^='/my/code'] button");
-    let code: String = b
-        .text("#demo-code")
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    b.type_into("#code", &code);
-    b.click_and_wait("form[action^='/my/signin'] button");
+    common::forms::sign_in_in_browser(&b, &iin);
     b.type_into(
         "#paper-files",
         scans.join("kz-diploma-0500.jpg").to_str().unwrap(),
@@ -452,12 +458,7 @@ fn a_paper_document_is_read_checked_against_kazakh_references_and_apostilled() {
         .replace("&#x2f;", "/");
     let label = between(issued, "№ ", "</a>").unwrap();
     let (number, date) = label.split_once(", ").unwrap();
-    let mut resp = a
-        .post(format!("{base}/api/v1/verify"))
-        .header("Content-Type", "application/json")
-        .send(json!({ "qr": qr }).to_string())
-        .unwrap();
-    let verdict: Value = serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap();
+    let verdict = verify_qr(&a, &base, &qr);
     assert_eq!(verdict["status"], "valid", "{verdict}");
     assert_eq!(verdict["document"]["claims"]["apostille_number"], number);
 

@@ -654,16 +654,7 @@ fn a_holder_shares_a_subset_and_revokes_it_in_chromium() {
     // The browser's language picks the page's.
     assert!(b.source().contains("<html lang=\"ru\">"), "{}", b.source());
     b.screenshot(&shots.join("portal-signin-ru.png"));
-    b.type_into("#iin", &iin);
-    b.click_and_wait("form[action^='/my/code'] button");
-    let code: String = b
-        .text("#demo-code")
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    assert_eq!(code.len(), 6);
-    b.type_into("#code", &code);
-    b.click_and_wait("form[action^='/my/signin'] button");
+    common::forms::sign_in_in_browser(&b, &iin);
     assert!(b.count("[data-credential]") >= 1, "{}", b.source());
     b.screenshot(&shots.join("portal-dashboard-ru.png"));
 

@@ -58,6 +58,65 @@ pub(super) fn case_error(e: CaseError) -> ApiError {
     }
 }
 
+/// A multipart upload: its one text part (an application, a kind) and its `file` parts, each
+/// with the name it was submitted under.
+pub(super) struct Upload {
+    pub text: Option<Vec<u8>>,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// Reads an upload of `file` parts and one text part named `text`. Any other part, a part
+/// that cannot be read, or a body that is not multipart is an error naming it. A file input
+/// left empty (no file name, no bytes) sends a part of its own, which is skipped.
+pub(super) async fn read_upload(form: &mut Multipart, text: &str) -> Result<Upload, String> {
+    let mut upload = Upload {
+        text: None,
+        files: Vec::new(),
+    };
+    loop {
+        let part = match form.next_field().await {
+            Ok(Some(part)) => part,
+            Ok(None) => return Ok(upload),
+            Err(e) => {
+                return Err(format!(
+                    "the body must be multipart/form-data with `{text}` and `file` parts: {e}"
+                ));
+            }
+        };
+        let name = part.name().unwrap_or("").to_string();
+        let file_name = part
+            .file_name()
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|e| format!("part {name:?} could not be read: {e}"))?;
+        match name.as_str() {
+            n if n == text => upload.text = Some(bytes.to_vec()),
+            "file" if file_name.is_none() && bytes.is_empty() => {}
+            "file" => {
+                let n = upload.files.len() + 1;
+                upload.files.push((
+                    file_name.unwrap_or_else(|| format!("file {n}")),
+                    bytes.to_vec(),
+                ));
+            }
+            other => return Err(format!("part {other:?} is neither `{text}` nor `file`")),
+        }
+    }
+}
+
+/// Reads what was sent before answering a refusal: a client still sending its scans would
+/// otherwise see the connection cut instead of the answer.
+pub(super) async fn drain(form: &mut Multipart) {
+    while let Ok(Some(part)) = form.next_field().await {
+        if part.bytes().await.is_err() {
+            break;
+        }
+    }
+}
+
 async fn open_case(
     State(state): State<AppState>,
     caller: Caller,
@@ -69,56 +128,13 @@ async fn open_case(
         attempt.authorise(&Action::HandleCases).err()
     };
     if let Some(e) = refused {
-        // Read what was sent before answering: a client still sending its scans would
-        // otherwise see the connection cut instead of the 401 or 403.
-        while let Ok(Some(field)) = form.next_field().await {
-            if field.bytes().await.is_err() {
-                break;
-            }
-        }
+        drain(&mut form).await;
         return Err(e);
     }
-    let mut application = None::<Vec<u8>>;
-    let mut files = Vec::new();
-    let mut malformed = None::<String>;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                let file_name = field.file_name().map(str::to_string);
-                let bytes = match field.bytes().await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        malformed = Some(format!("part {name:?} could not be read: {e}"));
-                        break;
-                    }
-                };
-                match name.as_str() {
-                    "application" => application = Some(bytes.to_vec()),
-                    "file" => {
-                        let n = files.len() + 1;
-                        files.push((
-                            file_name.unwrap_or_else(|| format!("file {n}")),
-                            bytes.to_vec(),
-                        ))
-                    }
-                    other => {
-                        malformed = Some(format!(
-                            "part {other:?} is neither `application` nor `file`"
-                        ));
-                        break;
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                malformed = Some(format!(
-                    "the body must be multipart/form-data with `application` and `file` parts: {e}"
-                ));
-                break;
-            }
-        }
-    }
+    let (application, files, malformed) = match read_upload(&mut form, "application").await {
+        Ok(u) => (u.text, u.files, None),
+        Err(m) => (None, Vec::new(), Some(m)),
+    };
     blocking(move || {
         let attempt = Attempt::new(&svc, &caller, "case.open", "");
         if let Some(m) = malformed {

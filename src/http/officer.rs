@@ -1548,6 +1548,13 @@ async fn apostille_page(
                     check => format!("{} · {}", d.status, if d.issuer_authorised { "issuer authorised" } else { "issuer NOT authorised" }),
                     state => state, detail => detail, url => url,
                 },
+                // A decided request needs only its case named; a pending one its case's
+                // reading and checks.
+                review::apostille::Certified::Paper(paper) if state != "pending" => context! {
+                    id => r.id, at => r.at, requested_by => r.requested_by, source => "paper",
+                    kind => kind, case => paper.case, holder => paper.case,
+                    state => state, detail => detail, url => url,
+                },
                 review::apostille::Certified::Paper(paper) => {
                     let c = parts(&svc).and_then(|(jobs, review)| summary(jobs, review, &paper.case, now));
                     let c = match c {
@@ -1618,11 +1625,11 @@ async fn apostille_page(
     }
 }
 
-/// What an apostille on a paper document says of it: fields 2–4 and the document certified.
-/// Prefilled from the case's reading; the officer checks them against the scan (and the
-/// specimen signatures) and corrects them before approving.
+/// What an apostille says of the document it certifies: fields 2–4, the holder, the number
+/// and the date. For a paper document, prefilled from the case's reading; the officer checks
+/// them against the scan (and the specimen signatures) and corrects them before approving.
 #[derive(Clone, Debug, Default, serde::Serialize)]
-struct PaperFields {
+struct CertifiedFields {
     holder_name: String,
     document_number: String,
     document_issued_on: String,
@@ -1631,7 +1638,7 @@ struct PaperFields {
     seal_of: String,
 }
 
-fn paper_prefill(c: &CaseSummary) -> PaperFields {
+fn paper_prefill(c: &CaseSummary) -> CertifiedFields {
     let read = |name: &str| {
         c.read_field(name)
             .and_then(|f| f["value"].as_str())
@@ -1643,7 +1650,7 @@ fn paper_prefill(c: &CaseSummary) -> PaperFields {
         .holder_name
         .clone()
         .unwrap_or_else(|| read("holder_name"));
-    PaperFields {
+    CertifiedFields {
         holder_name,
         document_number: format!("{} {}", read("series"), read("number"))
             .trim()
@@ -1661,7 +1668,7 @@ fn paper_fields(
     svc: &Services,
     case: &str,
     f: &[(String, String)],
-) -> Result<PaperFields, ApiError> {
+) -> Result<CertifiedFields, ApiError> {
     let (jobs, review) = parts(svc)?;
     let c = summary(jobs, review, case, std::time::SystemTime::now())?;
     match c.route() {
@@ -1678,7 +1685,7 @@ fn paper_fields(
         Some(_) => {}
     }
     let get = |k: &str| field(f, k).unwrap_or("").trim().to_string();
-    Ok(PaperFields {
+    Ok(CertifiedFields {
         holder_name: get("holder_name"),
         document_number: get("document_number"),
         document_issued_on: get("document_issued_on"),
@@ -1689,73 +1696,66 @@ fn paper_fields(
 }
 
 /// Issues the e-Apostille of an approved request, as the apostille authority: the registered
-/// issuer permitted `apostille` whose key this deployment holds. A ledger document's fields 2–4
-/// are its issuer's electronic signature; a paper document's are what the officer confirmed.
+/// issuer permitted `apostille` whose key this deployment holds.
 fn issue_apostille(
     svc: &Services,
     log: &crate::ledger::Log,
     officer: &str,
     r: &review::apostille::Request,
     number: &str,
-    paper: Option<&PaperFields>,
+    paper: Option<&CertifiedFields>,
 ) -> Result<review::apostille::IssuedApostille, String> {
     use crate::credential::kinds::Apostille;
     let (authority, key) = body_for(svc, DocumentKind::Apostille, "apostille authority")?;
-    let today = super::api::today().to_string();
-    let common =
-        |signed_by, capacity, seal_of, holder, document_credential, number_, issued_on| Apostille {
-            apostille_number: number.to_string(),
-            issued_on: today.clone(),
-            signed_by,
-            capacity,
-            seal_of,
-            place: "Астана / Astana".into(),
-            authority: format!("{} / {}", authority.names.ru, authority.names.en),
-            seal: format!(
-                "электронная печать / electronic seal: {} (БИН {})",
-                authority.names.ru, authority.bin
-            ),
-            signature: format!("{officer} (ЭЦП органа / the authority's e-signature)"),
-            holder: Holder {
-                full_name: holder,
-                iin: r.holder_iin.clone(),
+    // A ledger document's fields 2–4 are its issuer's electronic signature; a paper
+    // document's are what the officer confirmed.
+    let (f, document_credential) = match (&r.document, paper) {
+        (review::apostille::Certified::Ledger(d), _) => (
+            CertifiedFields {
+                holder_name: d.holder_name.clone(),
+                document_number: d.series_number.clone(),
+                document_issued_on: d.issued_on.clone(),
+                signed_by: format!(
+                    "{} — электронная цифровая подпись / electronic signature",
+                    d.issuer_name
+                ),
+                capacity: format!(
+                    "организация образования, эмитент реестра Tanba (БИН {}) / education issuer in the Tanba registry",
+                    d.issuer
+                ),
+                seal_of: d.issuer_name.clone(),
             },
-            document_kind: r.document.kind().to_string(),
-            document_credential,
-            document_number: number_,
-            document_issued_on: issued_on,
-        };
-    let apostille = match (&r.document, paper) {
-        (review::apostille::Certified::Ledger(d), _) => common(
-            format!(
-                "{} — электронная цифровая подпись / electronic signature",
-                d.issuer_name
-            ),
-            format!(
-                "организация образования, эмитент реестра Tanba (БИН {}) / education issuer in the Tanba registry",
-                d.issuer
-            ),
-            d.issuer_name.clone(),
-            d.holder_name.clone(),
             Some(d.credential.clone()),
-            d.series_number.clone(),
-            d.issued_on.clone(),
         ),
-        (review::apostille::Certified::Paper(_), Some(p)) => common(
-            p.signed_by.clone(),
-            p.capacity.clone(),
-            p.seal_of.clone(),
-            p.holder_name.clone(),
-            None,
-            p.document_number.clone(),
-            p.document_issued_on.clone(),
-        ),
+        (review::apostille::Certified::Paper(_), Some(p)) => (p.clone(), None),
         (review::apostille::Certified::Paper(p), None) => {
             return Err(format!(
                 "the apostille on the paper document of case {} needs the officer's fields",
                 p.case
             ));
         }
+    };
+    let apostille = Apostille {
+        apostille_number: number.to_string(),
+        issued_on: super::api::today().to_string(),
+        signed_by: f.signed_by,
+        capacity: f.capacity,
+        seal_of: f.seal_of,
+        place: "Астана / Astana".into(),
+        authority: format!("{} / {}", authority.names.ru, authority.names.en),
+        seal: format!(
+            "электронная печать / electronic seal: {} (БИН {})",
+            authority.names.ru, authority.bin
+        ),
+        signature: format!("{officer} (ЭЦП органа / the authority's e-signature)"),
+        holder: Holder {
+            full_name: f.holder_name,
+            iin: r.holder_iin.clone(),
+        },
+        document_kind: r.document.kind().to_string(),
+        document_credential,
+        document_number: f.document_number,
+        document_issued_on: f.document_issued_on,
     };
     let doc = Document::Apostille(apostille);
     let b = issue_as_body(svc, log, &doc, (authority, key))?;

@@ -558,53 +558,27 @@ async fn request_paper_apostille(
 ) -> Response {
     let (lang, svc) = match prelude(&state, &q, &headers, true) {
         Ok(p) => p,
-        Err(r) => return *r,
+        Err(r) => {
+            super::cases::drain(&mut form).await;
+            return *r;
+        }
     };
     let caller = match holder_for_change(&svc, &headers, addr, lang).await {
         Ok(c) => c,
-        Err(r) => return *r,
-    };
-    let mut kind = None::<String>;
-    let mut files = Vec::new();
-    let mut malformed = None::<String>;
-    loop {
-        match form.next_field().await {
-            Ok(Some(part)) => {
-                let name = part.name().unwrap_or("").to_string();
-                let file_name = part.file_name().map(str::to_string);
-                let bytes = match part.bytes().await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        malformed = Some(format!("part {name:?} could not be read: {e}"));
-                        break;
-                    }
-                };
-                match name.as_str() {
-                    "kind" => kind = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
-                    // A file input left empty still sends an empty part.
-                    "file" if bytes.is_empty() => {}
-                    "file" => {
-                        let n = files.len() + 1;
-                        files.push((
-                            file_name.unwrap_or_else(|| format!("scan {n}")),
-                            bytes.to_vec(),
-                        ));
-                    }
-                    other => {
-                        malformed = Some(format!("part {other:?} is neither `kind` nor `file`"));
-                        break;
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                malformed = Some(format!(
-                    "the form must be multipart/form-data with `kind` and `file` parts: {e}"
-                ));
-                break;
-            }
+        Err(r) => {
+            super::cases::drain(&mut form).await;
+            return *r;
         }
-    }
+    };
+    let (kind, files, malformed) = match super::cases::read_upload(&mut form, "kind").await {
+        Ok(u) => (
+            u.text
+                .map(|k| String::from_utf8_lossy(&k).trim().to_string()),
+            u.files,
+            None,
+        ),
+        Err(m) => (None, Vec::new(), Some(m)),
+    };
     let svc2 = svc.clone();
     let caller2 = Caller {
         principal: caller.principal.clone(),
@@ -642,18 +616,8 @@ async fn request_paper_apostille(
             ))));
         }
         let iin = p.iin.clone().unwrap_or_default();
-        let parsed = Iin::parse("iin", &iin)
+        let application = crate::intake::Application::paper_apostille(&iin, *foreign_kind)
             .map_err(|e| attempt.fail(ApiError::Forbidden(e.to_string())))?;
-        let (y, m, d) = parsed.birth_date();
-        let application = crate::intake::Application {
-            iin: Some(iin.clone()),
-            birth_date: Some(format!("{y:04}-{m:02}-{d:02}")),
-            country: Some("KZ".into()),
-            kind: Some(*foreign_kind),
-            route: Some(crate::intake::Route::Neither),
-            purpose: Some(crate::intake::Purpose::Apostille),
-            ..Default::default()
-        };
         let case = jobs
             .submit(&application, files)
             .map_err(|e| attempt.fail(super::cases::case_error(e)))?;

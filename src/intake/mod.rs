@@ -95,6 +95,27 @@ impl Application {
         Ok(app)
     }
 
+    /// The application of a paper document issued in Kazakhstan that the holder of `iin`
+    /// brings for an e-Apostille: their IIN and the birth date it carries, country `KZ`, not
+    /// yet certified for use abroad, purpose `apostille`.
+    pub fn paper_apostille(iin: &str, kind: ForeignKind) -> Result<Application, FieldError> {
+        let (y, m, d) = Iin::parse("iin", iin)
+            .map_err(|e| FieldError {
+                field: "iin".into(),
+                reason: e.reason,
+            })?
+            .birth_date();
+        Ok(Application {
+            iin: Some(iin.to_string()),
+            birth_date: Some(format!("{y:04}-{m:02}-{d:02}")),
+            country: Some("KZ".into()),
+            kind: Some(kind),
+            route: Some(Route::Neither),
+            purpose: Some(Purpose::Apostille),
+            ..Default::default()
+        })
+    }
+
     /// Every broken rule at once.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();

@@ -120,3 +120,28 @@ pub fn sign_in_with_code(agent: &ureq::Agent, base: &str, iin: &str) -> String {
     assert_eq!(r.location.as_deref(), Some("/my?lang=en"));
     session_of(&r.cookie.expect("a session cookie"))
 }
+
+/// Signs in to the holder portal in the browser, from its sign-in page: the IIN, then the
+/// one-time code the demo shows on the page.
+pub fn sign_in_in_browser(b: &super::webdriver::Browser, iin: &str) {
+    b.type_into("#iin", iin);
+    b.click_and_wait("form[action^='/my/code'] button");
+    let code: String = b
+        .text("#demo-code")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert_eq!(code.len(), 6, "{}", b.source());
+    b.type_into("#code", &code);
+    b.click_and_wait("form[action^='/my/signin'] button");
+}
+
+/// Verifies a QR text through `POST /api/v1/verify`: the verdict.
+pub fn verify_qr(agent: &ureq::Agent, base: &str, qr: &str) -> Value {
+    let mut resp = agent
+        .post(format!("{base}/api/v1/verify"))
+        .header("Content-Type", "application/json")
+        .send(serde_json::json!({ "qr": qr }).to_string())
+        .unwrap();
+    serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap()
+}
