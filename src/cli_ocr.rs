@@ -139,6 +139,7 @@ pub fn generate(out: &Path, kind: &str, count: u64, seed: u64) -> Result<ExitCod
         let sample = match kind {
             "diploma" => ocr::synth::diploma::diploma(s)?,
             "kz-diploma" => ocr::synth::diploma::kazakh(s, None)?,
+            "supplement" => ocr::synth::supplement::supplement(s, None)?,
             _ => ocr::synth::apostille(s)?,
         };
         let name = format!("{kind}-{s:04}");
@@ -162,13 +163,15 @@ fn norm(s: &str) -> String {
         .replace('Ё', "Е")
 }
 
-/// The class a field's accuracy target is set for: names, dates and numbers; `None` for the
-/// others (institution, specialty, qualification, seal, …).
+/// The class a field's accuracy target is set for: names, dates and numbers, and the grades
+/// table's numbers beside them; `None` for the others (institution, specialty,
+/// qualification, a course's name, seal, …).
 fn field_class(name: &str) -> Option<&'static str> {
     match name {
         "holder_name" | "signed_by" | "apostille_signed_by" => Some("names"),
         n if n.ends_with("date") || n.starts_with("study_") => Some("dates"),
         "series" | "number" | "registration_number" | "apostille_number" => Some("numbers"),
+        "gpa" | "grades.grade" | "grades.hours_or_credits" => Some("grades"),
         _ => None,
     }
 }
@@ -277,6 +280,40 @@ pub fn eval(
                 );
             }
         }
+        if let Some(rows) = truth["grades"].as_array() {
+            // Row by row in order: a row lost shifts the ones after it, and is counted so.
+            let got = &reading.grades;
+            score(
+                "grades.rows",
+                &rows.len().to_string(),
+                Some(&got.len().to_string()),
+            );
+            for (i, row) in rows.iter().enumerate() {
+                let read = got.get(i);
+                for (name, expected, value) in [
+                    (
+                        "grades.course",
+                        row["course"].as_str(),
+                        read.map(|r| r.course.clone()),
+                    ),
+                    (
+                        "grades.hours_or_credits",
+                        row["hours"].as_str().or(row["credits"].as_str()),
+                        read.and_then(|r| r.hours.or(r.credits))
+                            .map(|n| n.to_string()),
+                    ),
+                    (
+                        "grades.grade",
+                        row["grade"].as_str(),
+                        read.map(|r| r.grade.clone()),
+                    ),
+                ] {
+                    if let Some(expected) = expected {
+                        score(name, expected, value.as_deref());
+                    }
+                }
+            }
+        }
         if baseline {
             let t = Instant::now();
             let out = std::process::Command::new("tesseract")
@@ -334,7 +371,7 @@ pub fn eval(
                 100.0 * *ok as f64 / (*total).max(1) as f64
             );
         }
-        println!("names, dates and numbers by the scan's condition:");
+        println!("names, dates, numbers and grades by the scan's condition:");
         for ((c, class), (total, ok)) in &by_condition {
             println!(
                 "  {c:<9} {class:<8} {ok:>5} of {total:<5} {:>6.1}%",

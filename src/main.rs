@@ -494,9 +494,10 @@ enum OcrTool {
         out: PathBuf,
         #[arg(long, default_value_t = 20)]
         count: u64,
-        /// What to render: apostille certificates, foreign diplomas, or paper diplomas issued
-        /// in Kazakhstan (what a holder brings for an e-Apostille).
-        #[arg(long, default_value = "apostille", value_parser = ["apostille", "diploma", "kz-diploma"])]
+        /// What to render: apostille certificates, foreign diplomas, supplements to foreign
+        /// diplomas (with their grades table), or paper diplomas issued in Kazakhstan (what a
+        /// holder brings for an e-Apostille).
+        #[arg(long, default_value = "apostille", value_parser = ["apostille", "diploma", "supplement", "kz-diploma"])]
         kind: String,
         /// The first sample's seed; sample k has seed + k.
         #[arg(long, default_value_t = 1)]

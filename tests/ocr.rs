@@ -200,7 +200,7 @@ fn a_skewed_scan_is_straightened_and_read_with_boxes_from_png_and_from_a_scanned
     );
     let timings = out["timings_ms"].as_object().unwrap();
     for stage in [
-        "decode", "ocr_init", "scale", "deskew", "denoise", "binarize", "ocr",
+        "decode", "ocr_init", "scale", "deskew", "denoise", "binarize", "unrule", "ocr",
     ] {
         assert!(
             timings[stage].as_f64().unwrap() >= 0.0,

@@ -35,6 +35,9 @@ pub struct Reading {
     pub country: Option<String>,
     pub template: Option<super::template::TemplateMatch>,
     pub fields: BTreeMap<String, Field>,
+    /// The grades table of a supplement or transcript, row by row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grades: Vec<super::grades::GradeRow>,
 }
 
 /// The apostille's numbered fields 1–8 and the labels printed before their values.
@@ -609,6 +612,7 @@ pub fn read(pages: &[PageText], images: &[&GrayImage]) -> Reading {
     }
     if reading.kind != Some(ForeignKind::Apostille) {
         super::document::read(pages, &mut reading);
+        super::grades::read(pages, &mut reading);
     }
     reading
 }

@@ -7,6 +7,7 @@
 
 pub mod document;
 pub mod extract;
+pub mod grades;
 pub mod names;
 pub mod osd;
 pub mod preprocess;

@@ -16,6 +16,11 @@
 //!   resolution it would eat the strokes of small print.
 //! - `binarize`: Sauvola's local threshold (window 31 px, k = 0.34), which keeps text on
 //!   stained, shaded or unevenly lit paper where one global threshold loses it.
+//! - `unrule`: a table's rules and a page's frame erased: runs of dark pixels along a row or
+//!   down a column longer than a twenty-eighth of the page's long side (a centimetre at
+//!   300 dpi; no letter has a straight stroke that long), found on the grey page before the
+//!   threshold breaks a thin rule into dashes, erased after it. Left in, a rule touching a
+//!   row's letters is read as «0000» or «|» and takes the row's words with it.
 //!
 //! An enlargement and the rotation are one bilinear resampling pass ([`scale_and_turn`],
 //! timed as `scale`; the angle's search is timed as `deskew`): two passes over a 300-dpi page
@@ -26,7 +31,9 @@ use serde::Serialize;
 use std::time::Instant;
 
 /// The steps, in the order they run.
-pub const STEPS: [&str; 5] = ["flatten", "scale", "deskew", "denoise", "binarize"];
+pub const STEPS: [&str; 6] = [
+    "flatten", "scale", "deskew", "denoise", "binarize", "unrule",
+];
 
 /// Which steps to skip.
 #[derive(Clone, Debug, Default)]
@@ -278,8 +285,20 @@ pub fn run(page: &GrayImage, options: &Options) -> (GrayImage, Report) {
     if options.runs("denoise") {
         img = timed(&mut t, "denoise", || median3(&img));
     }
+    // The rules are found before the threshold breaks them, and erased after it.
+    let rules = options.runs("unrule").then(|| {
+        let min = img.width().max(img.height()) / 28;
+        timed(&mut t, "unrule", || rules(&img, min))
+    });
     if options.runs("binarize") {
         img = timed(&mut t, "binarize", || sauvola(&img, 15, 0.34));
+    }
+    if let Some(rules) = rules {
+        let ms = Instant::now();
+        img = erase(&img, &rules);
+        if let Some(entry) = t.iter_mut().find(|(n, _)| n == "unrule") {
+            entry.1 += ms.elapsed().as_secs_f64() * 1000.0;
+        }
     }
     (
         img,
@@ -440,6 +459,78 @@ pub fn sauvola(img: &GrayImage, r: u32, k: f64) -> GrayImage {
         }
     }
     GrayImage::from_raw(w as u32, h as u32, out).expect("same dimensions")
+}
+
+/// Where a table's rules and a page's frame are: every run at least `min` pixels long, along
+/// a row or down a column, of pixels darker than 85% of the page's median (its paper), and
+/// the pixel beside it on either side, which the line's blurred edge darkens. Found on the
+/// grey page, where a thin rule is whole; a local threshold breaks it into dashes.
+pub fn rules(img: &GrayImage, min: u32) -> Vec<bool> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let src = img.as_raw();
+    let mut hist = [0usize; 256];
+    for &v in src {
+        hist[v as usize] += 1;
+    }
+    let mut seen = 0;
+    let median = hist
+        .iter()
+        .position(|&n| {
+            seen += n;
+            seen * 2 >= src.len()
+        })
+        .unwrap_or(255);
+    let dark = (median as f32 * 0.85) as u8;
+    let mut rule = vec![false; w * h];
+    let min = min.max(2) as usize;
+    // Runs along each row (`across`), then down each column: `at(k, side)` is the index of
+    // the k-th pixel of the run's line, or of the line beside it.
+    let mut mark = |len: usize, at: &dyn Fn(usize, isize) -> Option<usize>| {
+        let mut start = None;
+        for k in 0..=len {
+            let on = k < len && at(k, 0).is_some_and(|i| src[i] < dark);
+            match (on, start) {
+                (true, None) => start = Some(k),
+                (false, Some(s)) => {
+                    if k - s >= min {
+                        for j in s..k {
+                            for side in [-1, 0, 1] {
+                                if let Some(i) = at(j, side) {
+                                    rule[i] = true;
+                                }
+                            }
+                        }
+                    }
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+    };
+    for y in 0..h {
+        mark(w, &|x, d| {
+            let y = y.checked_add_signed(d).filter(|&y| y < h)?;
+            Some(y * w + x)
+        });
+    }
+    for x in 0..w {
+        mark(h, &|y, d| {
+            let x = x.checked_add_signed(d).filter(|&x| x < w)?;
+            Some(y * w + x)
+        });
+    }
+    rule
+}
+
+/// `img` with the pixels of `rules` painted white.
+pub fn erase(img: &GrayImage, rules: &[bool]) -> GrayImage {
+    let out: Vec<u8> = img
+        .as_raw()
+        .iter()
+        .zip(rules)
+        .map(|(&v, &r)| if r { 255 } else { v })
+        .collect();
+    GrayImage::from_raw(img.width(), img.height(), out).expect("same dimensions")
 }
 
 /// The text's skew in degrees within ±6°, by projection profiles on a reduced copy: for each
@@ -603,6 +694,7 @@ mod tests {
                     "scale".into(),
                     "binarize".into(),
                     "denoise".into(),
+                    "unrule".into(),
                 ],
             },
         );
@@ -672,6 +764,40 @@ mod tests {
                 "{w} × {h}, r {r}"
             );
         }
+    }
+
+    #[test]
+    fn unruling_erases_a_tables_rules_and_keeps_the_letters_between_them() {
+        let mut img = GrayImage::from_pixel(400, 300, Luma([255]));
+        // A grid: two rules across, two down, three pixels thick.
+        for t in 0..3 {
+            for x in 20..380 {
+                img.put_pixel(x, 50 + t, Luma([0]));
+                img.put_pixel(x, 150 + t, Luma([0]));
+            }
+            for y in 20..280 {
+                img.put_pixel(40 + t, y, Luma([0]));
+                img.put_pixel(300 + t, y, Luma([0]));
+            }
+        }
+        // A «Т» between them, smaller than a rule's least length (400 / 28 = 14): a bar of
+        // 12 pixels and a stem of 13.
+        for x in 100..112 {
+            img.put_pixel(x, 80, Luma([0]));
+        }
+        for y in 80..93 {
+            img.put_pixel(106, y, Luma([0]));
+        }
+        // A thin rule in grey, as a scan blurs a hairline: 170 on paper of 255.
+        for x in 60..360 {
+            img.put_pixel(x, 220, Luma([170]));
+        }
+        let out = erase(&img, &rules(&img, 400 / 28));
+        let ink = |x: u32, y: u32| out.get_pixel(x, y).0[0] < 200;
+        assert!(!ink(200, 51) && !ink(41, 200) && !ink(301, 100) && !ink(200, 220));
+        assert!(ink(101, 80) && ink(106, 90));
+        let left: usize = out.pixels().filter(|p| p.0[0] < 200).count();
+        assert_eq!(left, 12 + 12);
     }
 
     #[test]

@@ -30,7 +30,7 @@ enum Layout {
 }
 
 /// (ISO code, name in Russian, name in English, series letters, institutions (ru, en)).
-type Country = (
+pub(super) type Country = (
     &'static str,
     &'static str,
     &'static str,
@@ -38,7 +38,7 @@ type Country = (
     &'static [(&'static str, &'static str)],
 );
 
-const COUNTRIES: [Country; 6] = [
+pub(super) const COUNTRIES: [Country; 6] = [
     (
         "RU",
         "РОССИЙСКАЯ ФЕДЕРАЦИЯ",
@@ -148,7 +148,7 @@ const KAZAKHSTAN: Country = (
 
 /// (Russian classifier code, name in Russian, name in English, qualification in Russian and
 /// English, the closest code of Kazakhstan's classifier).
-type Specialty = (
+pub(super) type Specialty = (
     &'static str,
     &'static str,
     &'static str,
@@ -156,7 +156,7 @@ type Specialty = (
     &'static str,
 );
 
-const SPECIALTIES: [Specialty; 10] = [
+pub(super) const SPECIALTIES: [Specialty; 10] = [
     (
         "09.03.04",
         "Программная инженерия",
@@ -230,7 +230,7 @@ const SPECIALTIES: [Specialty; 10] = [
 ];
 
 /// Surnames (Cyrillic, Latin) in their masculine form; the feminine adds «а» / "a".
-const SURNAMES: [(&str, &str); 10] = [
+pub(super) const SURNAMES: [(&str, &str); 10] = [
     ("Иванов", "Ivanov"),
     ("Петров", "Petrov"),
     ("Абдуллаев", "Abdullaev"),
@@ -242,7 +242,7 @@ const SURNAMES: [(&str, &str); 10] = [
     ("Ахмедов", "Akhmedov"),
     ("Смирнов", "Smirnov"),
 ];
-const MEN: [(&str, &str, &str); 6] = [
+pub(super) const MEN: [(&str, &str, &str); 6] = [
     ("Алексей", "Aleksei", "Алексеевич"),
     ("Бахтиёр", "Bakhtiyor", "Бахтиёрович"),
     ("Рустам", "Rustam", "Рустамович"),
@@ -250,7 +250,7 @@ const MEN: [(&str, &str, &str); 6] = [
     ("Тимур", "Timur", "Тимурович"),
     ("Нурлан", "Nurlan", "Нурланович"),
 ];
-const WOMEN: [(&str, &str, &str); 6] = [
+pub(super) const WOMEN: [(&str, &str, &str); 6] = [
     ("Мария", "Mariya", "Алексеевна"),
     ("Гульнара", "Gulnara", "Рустамовна"),
     ("Айгерим", "Aigerim", "Нурлановна"),
@@ -258,7 +258,7 @@ const WOMEN: [(&str, &str, &str); 6] = [
     ("Елена", "Elena", "Сергеевна"),
     ("Зарина", "Zarina", "Тимуровна"),
 ];
-const TURKISH: [(&str, &str); 6] = [
+pub(super) const TURKISH: [(&str, &str); 6] = [
     ("Mehmet", "Demir"),
     ("Emre", "Kaya"),
     ("Elif", "Aydin"),
@@ -266,14 +266,14 @@ const TURKISH: [(&str, &str); 6] = [
     ("Burak", "Ozturk"),
     ("Selin", "Arslan"),
 ];
-const SIGNERS: [&str; 5] = [
+pub(super) const SIGNERS: [&str; 5] = [
     "И. П. Смирнов",
     "А. К. Жумабаев",
     "Н. В. Орлова",
     "Б. Т. Рахимов",
     "Е. С. Ковалева",
 ];
-const SIGNERS_LATIN: [&str; 4] = ["A. Yildiz", "M. Celik", "S. Petrov", "K. Aliev"];
+pub(super) const SIGNERS_LATIN: [&str; 4] = ["A. Yildiz", "M. Celik", "S. Petrov", "K. Aliev"];
 
 const MONTHS_RU: [&str; 12] = [
     "января",

@@ -167,6 +167,7 @@ const CAPACITIES: [(&str, &str); 4] = [
 ];
 
 pub mod diploma;
+pub mod supplement;
 
 /// One generated sample: the scan as JPEG, and what is on it.
 pub struct Sample {
