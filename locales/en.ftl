@@ -144,6 +144,9 @@ finding-edit-patch = The paper under the {$field} «{$value}» differs from the 
 finding-edit-recompressed = The {$field} ({$value}) changes {$ratio} as much as the page's other print when saved again at JPEG quality {$at_quality} (at most {$max} means a ghost): it was pasted from a copy saved at a lower quality than the file ({$file_quality}).
 finding-repeat-same-file = The same file was submitted before for {$holder} (case {$case}).
 finding-repeat-near-duplicate = The same print as this page ({$share}% of its words in the same places; {$min}% makes a copy) was submitted before for {$holder} (case {$case}).
+finding-grades-out-of-scale = The grade {$grade} for {$course} is not on {$country}'s scale ({$scale}).
+finding-grades-gpa-inconsistent = The mean grade printed ({$printed}) is not what the {$rows} grades listed give ({$computed}).
+finding-grades-words-disagree = The grade for {$course} is printed as {$grade} but its words say {$in_words}.
 
 my-apostille = e-Apostille
 my-apostille-request = Request an e-Apostille

@@ -143,6 +143,9 @@ finding-edit-patch = {$field} өрісінің «{$value}» астындағы �
 finding-edit-recompressed = {$field} өрісі ({$value}) JPEG {$at_quality} сапасымен қайта сақталғанда беттің басқа мәтінінің {$ratio} үлесіндей ғана өзгереді (шегі {$max}): ол файлдан ({$file_quality}) төмен сапамен сақталған көшірмеден қойылған.
 finding-repeat-same-file = Дәл осы файл бұрын {$holder} атына берілген (іс {$case}).
 finding-repeat-near-duplicate = Осы беттің көшірмесі (сөздердің {$share}% сол орындарда; көшірме деп {$min}% бастап саналады) бұрын {$holder} атына берілген (іс {$case}).
+finding-grades-out-of-scale = «{$course}» пәні бойынша {$grade} бағасы {$country} елінің шкаласында жоқ ({$scale}).
+finding-grades-gpa-inconsistent = Басылған орташа балл ({$printed}) тізімдегі {$rows} бағадан шығатын мәнге ({$computed}) сәйкес емес.
+finding-grades-words-disagree = «{$course}» пәні бойынша баға санмен {$grade} деп, ал жазбаша {$in_words} деп басылған.
 
 my-apostille = e-Апостиль
 my-apostille-request = e-Апостиль сұрау

@@ -143,6 +143,9 @@ finding-edit-patch = Бумага под полем {$field} «{$value}» отл
 finding-edit-recompressed = Поле {$field} ({$value}) при повторном сохранении в JPEG с качеством {$at_quality} меняется в {$ratio} раза от остального текста страницы (порог {$max}): оно вставлено из копии, сохранённой с более низким качеством, чем файл ({$file_quality}).
 finding-repeat-same-file = Этот же файл уже подавался на имя {$holder} (дело {$case}).
 finding-repeat-near-duplicate = Копия этой страницы ({$share}% слов на тех же местах; копией считается от {$min}%) уже подавалась на имя {$holder} (дело {$case}).
+finding-grades-out-of-scale = Оценка {$grade} по дисциплине «{$course}» не входит в шкалу страны {$country} ({$scale}).
+finding-grades-gpa-inconsistent = Напечатанный средний балл ({$printed}) не совпадает с тем, что дают {$rows} перечисленных оценок ({$computed}).
+finding-grades-words-disagree = Оценка по дисциплине «{$course}» напечатана цифрой {$grade}, а прописью — {$in_words}.
 
 my-apostille = e-Апостиль
 my-apostille-request = Запросить e-Апостиль

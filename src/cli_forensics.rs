@@ -1,6 +1,6 @@
 //! `tanba check`: reads a case's files and prints the route, the risk and each finding with
-//! its evidence. `tanba forensics generate`: genuine synthetic diplomas and their tampered
-//! twins. `tanba forensics eval`: recall per tamper class and false positives on the genuine.
+//! its evidence. `tanba forensics generate`: genuine synthetic diplomas or supplements and
+//! their tampered twins. `tanba forensics eval`: recall per tamper class and false positives on the genuine.
 
 use anyhow::{Context as _, Result, bail};
 use serde_json::json;
@@ -11,7 +11,7 @@ use std::time::Instant;
 use tanba::forensics::{self, Context, ReadFile, References, Route, Severity, Thresholds, repeat};
 use tanba::i18n::Lang;
 use tanba::intake::{Application, Received};
-use tanba::ocr::{self, preprocess, synth::diploma::Tamper};
+use tanba::ocr::{self, preprocess, synth::diploma::Tamper, synth::supplement::GradesTamper};
 
 /// The application JSON at `path`, if one is given, with every broken field named.
 pub fn application(path: Option<&Path>) -> Result<Option<Application>> {
@@ -148,9 +148,10 @@ fn repeat_twin(jpeg: &[u8]) -> Result<Vec<u8>> {
 /// The applicant of a repeat twin: someone other than any generated holder.
 const OTHER_APPLICANT: &str = "Сейткали Асель Маратовна";
 
-/// `tanba forensics generate`: `count` genuine diplomas from `seed` on, each with its
-/// tampered twins (`<name>-<class>.jpg`, one per class) and ground truth beside every scan.
-pub fn generate(out: &Path, count: u64, seed: u64) -> Result<ExitCode> {
+/// `tanba forensics generate`: `count` genuine diplomas (or supplements) from `seed` on,
+/// each with its tampered twins (`<name>-<class>.jpg`, one per class) and ground truth beside
+/// every scan.
+pub fn generate(out: &Path, kind: &str, count: u64, seed: u64) -> Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let write = |name: &str, jpeg: &[u8], truth: &serde_json::Value| -> Result<()> {
         std::fs::write(out.join(format!("{name}.jpg")), jpeg)?;
@@ -160,6 +161,26 @@ pub fn generate(out: &Path, count: u64, seed: u64) -> Result<ExitCode> {
         )?;
         Ok(())
     };
+    if kind == "supplement" {
+        for k in 0..count {
+            let s = seed + k;
+            let name = format!("supplement-{s:04}");
+            let genuine = ocr::synth::supplement::supplement(s, None)?;
+            write(&name, &genuine.jpeg, &genuine.truth)?;
+            for t in GradesTamper::ALL {
+                let twin = ocr::synth::supplement::supplement(s, Some(t))?;
+                let mut truth = twin.truth;
+                truth["of"] = json!(name);
+                write(&format!("{name}-{}", t.name()), &twin.jpeg, &truth)?;
+            }
+        }
+        println!(
+            "wrote {count} genuine supplements and {} tampered twins to {}",
+            count * GradesTamper::ALL.len() as u64,
+            out.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     for k in 0..count {
         let s = seed + k;
         let name = format!("diploma-{s:04}");
@@ -190,7 +211,7 @@ pub fn generate(out: &Path, count: u64, seed: u64) -> Result<ExitCode> {
 }
 
 /// The classes scored, and whether a finding counts as catching each.
-const CLASSES: [&str; 7] = [
+const CLASSES: [&str; 9] = [
     "dates",
     "number",
     "seal",
@@ -198,6 +219,8 @@ const CLASSES: [&str; 7] = [
     "name",
     "repeat",
     "recompressed",
+    "grade-scale",
+    "gpa",
 ];
 
 fn catches(class: &str, f: &forensics::Finding, holder: &str) -> bool {
@@ -220,6 +243,8 @@ fn catches(class: &str, f: &forensics::Finding, holder: &str) -> bool {
         }
         "repeat" => f.family() == "repeat" || f.code == "number.duplicate",
         "recompressed" => f.code == "edit.recompressed",
+        "grade-scale" => f.code == "grades.out_of_scale",
+        "gpa" => f.code == "grades.gpa_inconsistent",
         c => f.family() == c,
     }
 }
@@ -363,7 +388,7 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
         );
     } else {
         println!(
-            "{} genuine diplomas, {twins} tampered twins in {}",
+            "{} genuine documents, {twins} tampered twins in {}",
             genuine.len(),
             dir.display()
         );
@@ -373,6 +398,10 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
         );
         for c in CLASSES {
             let (t, k) = recall.get(c).copied().unwrap_or((0, 0));
+            // A class with no twins in DIR and no false alarm has nothing to say.
+            if t == 0 && !false_pos.contains_key(c) {
+                continue;
+            }
             println!(
                 "{c:<12} {k:>7} {t:>5} {:>7.1}% {:>8.1}%",
                 100.0 * k as f64 / t.max(1) as f64,

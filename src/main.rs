@@ -398,8 +398,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => cli_forensics::enroll(&file, &data.data, institution.as_deref(), &langs, json),
         Command::Forensics {
-            tool: ForensicsTool::Generate { out, count, seed },
-        } => cli_forensics::generate(&out, count, seed),
+            tool:
+                ForensicsTool::Generate {
+                    out,
+                    kind,
+                    count,
+                    seed,
+                },
+        } => cli_forensics::generate(&out, &kind, count, seed),
         Command::Forensics {
             tool: ForensicsTool::Eval { dir, langs, json },
         } => cli_forensics::eval(&dir, &langs, json),
@@ -444,10 +450,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
 #[derive(Subcommand)]
 enum ForensicsTool {
     /// Render genuine synthetic diplomas and, for each, one tampered twin per class (dates,
-    /// number, seal, edit, name, repeat), each with its ground truth and application.
+    /// number, seal, edit, name, repeat, recompressed) — or supplements, with twins whose
+    /// grade is off the scale (grade-scale) or whose mean the grades do not give (gpa) —
+    /// each with its ground truth and application.
     Generate {
         #[arg(long)]
         out: PathBuf,
+        #[arg(long, default_value = "diploma", value_parser = ["diploma", "supplement"])]
+        kind: String,
         #[arg(long, default_value_t = 10)]
         count: u64,
         #[arg(long, default_value_t = 1)]

@@ -527,14 +527,18 @@ pub fn across(scans: &[Scan], ctx: &Context, out: &mut Vec<Finding>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::forensics::{References, Thresholds, assess};
     use crate::intake::{Application, raster::Format};
     use crate::ocr::{FileReading, FileRef, Matches};
     use std::collections::BTreeMap;
 
-    fn reading(kind: ForeignKind, country: &str, fields: &[(&str, &str)]) -> FileReading {
+    pub(crate) fn reading(
+        kind: ForeignKind,
+        country: &str,
+        fields: &[(&str, &str)],
+    ) -> FileReading {
         FileReading {
             status: "read",
             unreadable: vec![],
@@ -556,6 +560,7 @@ mod tests {
                     )
                 })
                 .collect(),
+            grades: Vec::new(),
             file: FileRef {
                 name: "scan.jpg".into(),
                 sha256: "ab".repeat(32),

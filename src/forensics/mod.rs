@@ -13,6 +13,7 @@ pub mod checks;
 pub mod edit;
 pub mod enrolled;
 pub mod ghost;
+pub mod grades;
 pub mod marks;
 pub mod references;
 pub mod repeat;
@@ -240,6 +241,7 @@ pub fn check(scans: &[Scan], ctx: &Context) -> Vec<Finding> {
     for scan in scans {
         let t = Instant::now();
         checks::document(scan, ctx, &mut out);
+        grades::check(scan, ctx, &mut out);
         marks::check(scan, &mut out);
         enrolled::check(scan, ctx, &mut out);
         edit::check(scan, &mut out);

@@ -60,9 +60,58 @@ pub struct FormatRule {
     pub number: Vec<String>,
 }
 
+/// A country's scale of grades: whole points from the lowest to the highest («2–5»,
+/// «1–10»), or letters with the points each is worth (AA is 4.0).
+#[derive(Clone, Debug, Deserialize)]
+pub struct Grading {
+    pub country: String,
+    #[serde(default)]
+    pub points: Option<(u32, u32)>,
+    #[serde(default)]
+    pub letters: BTreeMap<String, f64>,
+}
+
+impl Grading {
+    /// The worth of a grade as read ("5", "BA"), or `None` when it is not on the scale.
+    pub fn worth(&self, grade: &str) -> Option<f64> {
+        match self.points {
+            Some((lo, hi)) => grade
+                .parse::<u32>()
+                .ok()
+                .filter(|g| (lo..=hi).contains(g))
+                .map(f64::from),
+            None => self.letters.get(grade).copied(),
+        }
+    }
+
+    /// The scale as a reader would write it: «2–5», or "AA, BA, BB, …".
+    pub fn describe(&self) -> String {
+        match self.points {
+            Some((lo, hi)) => format!("{lo}–{hi}"),
+            None => {
+                let mut l: Vec<(&String, &f64)> = self.letters.iter().collect();
+                l.sort_by(|a, b| b.1.total_cmp(a.1));
+                l.iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        }
+    }
+
+    /// The highest worth on the scale.
+    pub fn top(&self) -> f64 {
+        match self.points {
+            Some((_, hi)) => f64::from(hi),
+            None => self.letters.values().copied().fold(0.0, f64::max),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Formats {
     rules: Vec<FormatRule>,
+    grading: Vec<Grading>,
     study_years: BTreeMap<String, (i32, i32)>,
     age_years: Ages,
 }
@@ -93,6 +142,8 @@ pub struct References {
     pub ages: Ages,
     /// When the Apostille Convention entered into force for each State.
     pub hague: BTreeMap<String, Date>,
+    /// Each country's scale of grades.
+    pub grading: Vec<Grading>,
 }
 
 mod date {
@@ -175,6 +226,7 @@ impl References {
             References {
                 institutions: i.institutions,
                 formats: f.rules,
+                grading: f.grading,
                 study_years: f.study_years,
                 ages: f.age_years,
                 hague: h
@@ -220,6 +272,11 @@ impl References {
     pub fn covers(&self, country: &str) -> bool {
         self.institutions.iter().any(|i| i.country == country)
             || self.formats.iter().any(|r| r.country == country)
+    }
+
+    /// A country's scale of grades.
+    pub fn grading(&self, country: &str) -> Option<&Grading> {
+        self.grading.iter().find(|g| g.country == country)
     }
 
     /// The series-and-number rule for a country's kind of document issued in `year`.

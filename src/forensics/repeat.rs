@@ -365,6 +365,7 @@ mod tests {
             country: Some("KG".into()),
             template: None,
             fields,
+            grades: Vec::new(),
             file: FileRef {
                 name: "scan.jpg".into(),
                 sha256: sha.into(),

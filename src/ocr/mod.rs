@@ -440,6 +440,9 @@ pub struct FileReading {
     /// The template of `ocr-models/templates.json` the document follows, if one is recognised.
     pub template: Option<template::TemplateMatch>,
     pub fields: std::collections::BTreeMap<String, extract::Field>,
+    /// The grades table of a supplement or transcript, row by row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grades: Vec<grades::GradeRow>,
     pub file: FileRef,
     pub application: Option<crate::intake::Application>,
     pub matches: Matches,
@@ -499,6 +502,7 @@ pub fn read_file(
         country: reading.country,
         template: reading.template,
         fields: reading.fields,
+        grades: reading.grades,
         file: FileRef {
             name: received.name.clone(),
             sha256: received.sha256.clone(),
