@@ -69,10 +69,7 @@ pub fn check(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
             );
         }
     }
-    let numbered: Vec<u32> = rows.iter().filter_map(|r| r.row).collect();
-    let complete = numbered.is_empty()
-        || (numbered.len() == rows.len()
-            && numbered.iter().enumerate().all(|(i, n)| *n == i as u32 + 1));
+    let complete = read_whole(rows);
     let Some(gpa) = scan.reading.fields.get("gpa") else {
         return;
     };
@@ -110,6 +107,25 @@ pub fn check(scan: &Scan, ctx: &Context, out: &mut Vec<Finding>) {
             .at(file, gpa.page, gpa.bbox),
         );
     }
+}
+
+/// Whether the rows' printed numbers run from 1 without a gap. A number the engine misread
+/// («2.» for «5.») is vouched for by its neighbours (4 before it, 6 after it); a row lost
+/// puts every number after it one ahead of its place, which nothing vouches for. A table
+/// whose rows carry no numbers is taken as read.
+fn read_whole(rows: &[crate::ocr::grades::GradeRow]) -> bool {
+    let numbers: Vec<Option<u32>> = rows.iter().map(|r| r.row).collect();
+    if numbers.iter().all(Option::is_none) {
+        return true;
+    }
+    let n = numbers.len();
+    (0..n).all(|i| {
+        let place = i as u32 + 1;
+        numbers[i] == Some(place)
+            || ((i == 0 || numbers[i - 1] == Some(place - 1))
+                && (i + 1 == n || numbers[i + 1] == Some(place + 1))
+                && numbers[i] != Some(place + 1))
+    })
 }
 
 #[cfg(test)]
@@ -209,6 +225,13 @@ mod tests {
         // Row 3 lost: the mean of what is left is not the table's.
         rows.remove(2);
         assert!(findings("RU", rows.clone(), Some("4.50")).is_empty());
+        // Row 3's number misread as 8: its neighbours vouch for its place.
+        let mut rows: Vec<GradeRow> = (1..=4).map(|n| row(n, "4", 4, None)).collect();
+        rows[2].row = Some(8);
+        assert_eq!(
+            findings("RU", rows, Some("4.50")),
+            ["grades.gpa_inconsistent"]
+        );
         // A number whose words say otherwise is a warning, and the mean is not judged.
         let mut rows: Vec<GradeRow> = (1..=4).map(|n| row(n, "4", 4, Some(4))).collect();
         rows[0].grade = "5".into();

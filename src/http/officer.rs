@@ -71,7 +71,7 @@ pub fn router() -> Router<AppState> {
 const PAGE_WIDTH: u32 = 1100;
 
 /// The fields the case page sets side by side, in order.
-const FIELDS: [&str; 15] = [
+const FIELDS: [&str; 16] = [
     "holder_name",
     "birth_date",
     "country",
@@ -86,6 +86,7 @@ const FIELDS: [&str; 15] = [
     "number",
     "registration_number",
     "signed_by",
+    "gpa",
     "seal",
 ];
 
@@ -179,6 +180,10 @@ fn texts(lang: Lang) -> minijinja::Value {
         "capacity",
         "seal-of",
         "not-read",
+        "grades",
+        "course",
+        "hours-or-credits",
+        "grade",
     ];
     let mut m = std::collections::BTreeMap::new();
     for id in ids {
@@ -994,12 +999,44 @@ fn case_context(
         scans => scans(&this, &findings),
         seal_crop => seal_crop,
         fields => field_rows,
+        grades => grade_rows(&this, &findings),
         references => references(&this, lang, &enrolled),
         earlier => earlier,
         proposal => proposal(&this, today),
         levels => LEVELS.iter().map(|l| context! { code => l, name => lang.t(&format!("officer-level-{l}")) }).collect::<Vec<_>>(),
         history => history(lang, &events),
     })
+}
+
+/// The grades table of the first file that has one, each row marked when a finding points
+/// at its grade (`grades.out_of_scale`, `grades.words_disagree`).
+fn grade_rows(case: &CaseSummary, findings: &[Value]) -> Vec<minijinja::Value> {
+    let Some((sha, rows)) = case.reading.as_ref().and_then(|r| {
+        r["files"].as_array()?.iter().find_map(|f| {
+            let rows = f["grades"].as_array().filter(|g| !g.is_empty())?;
+            Some((f["file"]["sha256"].as_str().unwrap_or(""), rows))
+        })
+    }) else {
+        return Vec::new();
+    };
+    rows.iter()
+        .map(|r| {
+            let flagged = findings.iter().any(|f| {
+                f["code"].as_str().is_some_and(|c| c.starts_with("grades."))
+                    && f["file"].as_str() == Some(sha)
+                    && f["page"] == r["page"]
+                    && f["box"] == r["box"]
+            });
+            context! {
+                row => r["row"].as_u64(),
+                course => r["course"].as_str(),
+                amount => r["hours"].as_u64().or(r["credits"].as_u64()),
+                grade => r["grade"].as_str(),
+                in_words => r["in_words"].as_u64(),
+                flagged => flagged,
+            }
+        })
+        .collect()
 }
 
 const LEVELS: [&str; 6] = [

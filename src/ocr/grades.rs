@@ -60,8 +60,11 @@ const COURSE_LABELS: [&str; 8] = [
 const GRADE_LABELS: [&str; 5] = ["оценка", "grade", "баға", "mark", "бағасы"];
 const HOURS_LABELS: [&str; 4] = ["час", "hours", "сағат", "hrs"];
 const CREDIT_LABELS: [&str; 3] = ["кредит", "credit", "ects"];
-const MEAN_LABELS: [&str; 6] = [
+/// «Балл» alone, since «Средний» is often read «Среднии»: a line must also hold a decimal
+/// number to give a mean.
+const MEAN_LABELS: [&str; 7] = [
     "средний балл",
+    "балл",
     "gpa",
     "орташа балл",
     "grade point average",
@@ -153,10 +156,16 @@ fn letter_grade(text: &str, lenient: bool) -> Option<String> {
     ok.then_some(t)
 }
 
-/// A whole number as printed in a cell («108», "(5)", "1."), with `O` read for `0`.
+/// A whole number as printed in a cell («108», "(5)", "1."), with `O` read for `0` and the
+/// engine's brackets for a stroke at its edge («14}») trimmed.
 fn whole(text: &str) -> Option<u32> {
     let t: String = text
-        .trim_matches(|c: char| matches!(c, '|' | '(' | ')' | '.' | ',' | ':'))
+        .trim_matches(|c: char| {
+            matches!(
+                c,
+                '|' | '(' | ')' | '.' | ',' | ':' | '{' | '}' | '[' | ']' | '?'
+            )
+        })
         .chars()
         .map(|c| {
             if matches!(c, 'O' | 'О' | 'o' | 'о') {
@@ -250,21 +259,45 @@ fn row(line: &[&Word], amount: Amount, letters: bool, page: usize) -> Option<Gra
     }
     // The grade, from the right.
     let last = *words.last()?;
+    // Words in brackets after a number: the grade in words, known or not («(одиннадцать)»).
+    let bracketed = last.text.starts_with('(') && last.text.chars().any(char::is_alphabetic);
+    let before = (words.len() >= 2)
+        .then(|| words[words.len() - 2])
+        .and_then(|w| whole(&w.text).map(|n| (w, n)));
     let (grade, in_words, grade_words): (String, Option<u32>, Vec<&Word>) =
         if let Some(v) = word_value(&last.text) {
             words.pop();
-            match words
-                .last()
-                .copied()
-                .and_then(|w| whole(&w.text).map(|n| (w, n)))
-            {
-                // The number beside the words is the grade when read with confidence.
-                Some((w, n)) if w.confidence >= 0.6 && !(amount != Amount::None && n > 100) => {
+            match before {
+                // The number beside the words is the grade when it agrees with them, or
+                // when it was read with the confidence of clean print: a misread digit is
+                // read with less, a retyped one is printed as cleanly as the rest.
+                Some((w, n))
+                    if (n == v && w.confidence >= 0.6 || w.confidence >= 0.8)
+                        && !(amount != Amount::None && n > 100) =>
+                {
                     words.pop();
                     (n.to_string(), Some(v), vec![w, last])
                 }
-                _ => (v.to_string(), Some(v), vec![last]),
+                Some((w, n)) if n <= 100 && w.confidence >= 0.6 => {
+                    words.pop();
+                    (v.to_string(), Some(v), vec![w, last])
+                }
+                _ => {
+                    // The number misread as one letter («В» for 8) between the hours and
+                    // the words: the words are the grade.
+                    if words.len() >= 2
+                        && words[words.len() - 1].text.chars().count() == 1
+                        && whole(&words[words.len() - 2].text).is_some()
+                    {
+                        words.pop();
+                    }
+                    (v.to_string(), Some(v), vec![last])
+                }
             }
+        } else if let (true, Some((w, n))) = (bracketed, before) {
+            words.pop();
+            words.pop();
+            (n.to_string(), None, vec![w, last])
         } else if let Some(l) = letter_grade(&last.text, letters) {
             words.pop();
             (l, None, vec![last])
@@ -370,10 +403,31 @@ pub fn read(pages: &[PageText], reading: &mut Reading) {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let Some(header) = lines.iter().position(|l| {
+        // The header names two of its columns; or, its bold print read badly, one, with the
+        // table's first row under it.
+        let families = |l: &[&Word]| {
             let t = text(l);
-            has_label(&t, &COURSE_LABELS) && has_label(&t, &GRADE_LABELS)
-        }) else {
+            [
+                &COURSE_LABELS[..],
+                &GRADE_LABELS,
+                &HOURS_LABELS,
+                &CREDIT_LABELS,
+            ]
+            .iter()
+            .filter(|f| has_label(&t, f))
+            .count()
+        };
+        let first_row = |i: usize| {
+            lines
+                .get(i + 1)
+                .and_then(|l| row(l, Amount::Hours, false, page.page))
+                .is_some_and(|r| r.row == Some(1))
+        };
+        let Some(header) = lines
+            .iter()
+            .position(|l| families(l) >= 2)
+            .or_else(|| (0..lines.len()).find(|&i| families(&lines[i]) == 1 && first_row(i)))
+        else {
             continue;
         };
         let h = text(&lines[header]);
@@ -421,13 +475,14 @@ mod tests {
                 "2. | Бухгалтерский учет | 144 | 4 (хорошо)",
                 "3. Физика 180 3 (удовлетворитeльно)",
                 "4. Химия 72 6 (отлично)",
+                "5. Физика 72 11 (одиннадцать)",
                 "Средний балл: 4,50",
                 "Ректор Е. С. Ковалева",
             ])],
             &[],
         );
         let g = &r.grades;
-        assert_eq!(g.len(), 4);
+        assert_eq!(g.len(), 5);
         assert_eq!(
             (
                 g[1].row,
@@ -441,6 +496,8 @@ mod tests {
         assert_eq!(g[2].in_words, Some(3));
         // A retyped number stays what is printed, with the words' 5 beside it.
         assert_eq!((g[3].grade.as_str(), g[3].in_words), ("6", Some(5)));
+        // A number whose words are no grade's stays the grade.
+        assert_eq!((g[4].grade.as_str(), g[4].in_words), ("11", None));
         assert_eq!(r.fields["gpa"].value, "4.50");
     }
 
@@ -475,6 +532,27 @@ mod tests {
             ]
         );
         assert_eq!(r.fields["gpa"].value, "3.21");
+    }
+
+    #[test]
+    fn a_header_read_badly_is_known_by_one_label_and_the_first_row_under_it() {
+        let r = read_all(
+            &[page(&[
+                "ПРИЛОЖЕНИЕ К ДИПЛОМУ",
+                "МА НОО тЕВЫМе Mien ms Часов Oueuna",
+                "1. Социология 180 7 (семей",
+                "2. Статистика 14} В (восемь)",
+                "Среднии балл: 7,50",
+            ])],
+            &[],
+        );
+        let g: Vec<_> = r
+            .grades
+            .iter()
+            .map(|g| (g.hours, g.grade.as_str()))
+            .collect();
+        assert_eq!(g, [(Some(180), "7"), (Some(14), "8")]);
+        assert_eq!(r.fields["gpa"].value, "7.50");
     }
 
     #[test]
