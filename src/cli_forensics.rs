@@ -161,21 +161,26 @@ pub fn generate(out: &Path, kind: &str, count: u64, seed: u64) -> Result<ExitCod
         )?;
         Ok(())
     };
-    if kind == "supplement" {
+    if kind == "supplement" || kind == "attestat" {
+        let render = if kind == "attestat" {
+            ocr::synth::supplement::attestat
+        } else {
+            ocr::synth::supplement::supplement
+        };
         for k in 0..count {
             let s = seed + k;
-            let name = format!("supplement-{s:04}");
-            let genuine = ocr::synth::supplement::supplement(s, None)?;
+            let name = format!("{kind}-{s:04}");
+            let genuine = render(s, None)?;
             write(&name, &genuine.jpeg, &genuine.truth)?;
             for t in GradesTamper::ALL {
-                let twin = ocr::synth::supplement::supplement(s, Some(t))?;
+                let twin = render(s, Some(t))?;
                 let mut truth = twin.truth;
                 truth["of"] = json!(name);
                 write(&format!("{name}-{}", t.name()), &twin.jpeg, &truth)?;
             }
         }
         println!(
-            "wrote {count} genuine supplements and {} tampered twins to {}",
+            "wrote {count} genuine {kind}s and {} tampered twins to {}",
             count * GradesTamper::ALL.len() as u64,
             out.display()
         );

@@ -140,6 +140,7 @@ pub fn generate(out: &Path, kind: &str, count: u64, seed: u64) -> Result<ExitCod
             "diploma" => ocr::synth::diploma::diploma(s)?,
             "kz-diploma" => ocr::synth::diploma::kazakh(s, None)?,
             "supplement" => ocr::synth::supplement::supplement(s, None)?,
+            "attestat" => ocr::synth::supplement::attestat(s, None)?,
             _ => ocr::synth::apostille(s)?,
         };
         let name = format!("{kind}-{s:04}");

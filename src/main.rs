@@ -450,13 +450,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
 #[derive(Subcommand)]
 enum ForensicsTool {
     /// Render genuine synthetic diplomas and, for each, one tampered twin per class (dates,
-    /// number, seal, edit, name, repeat, recompressed) — or supplements, with twins whose
-    /// grade is off the scale (grade-scale) or whose mean the grades do not give (gpa) —
+    /// number, seal, edit, name, repeat, recompressed) — or supplements or attestats, with
+    /// twins whose grade is off the scale (grade-scale) or whose mean the grades do not give
+    /// (gpa) —
     /// each with its ground truth and application.
     Generate {
         #[arg(long)]
         out: PathBuf,
-        #[arg(long, default_value = "diploma", value_parser = ["diploma", "supplement"])]
+        #[arg(long, default_value = "diploma", value_parser = ["diploma", "supplement", "attestat"])]
         kind: String,
         #[arg(long, default_value_t = 10)]
         count: u64,
@@ -505,9 +506,9 @@ enum OcrTool {
         #[arg(long, default_value_t = 20)]
         count: u64,
         /// What to render: apostille certificates, foreign diplomas, supplements to foreign
-        /// diplomas (with their grades table), or paper diplomas issued in Kazakhstan (what a
-        /// holder brings for an e-Apostille).
-        #[arg(long, default_value = "apostille", value_parser = ["apostille", "diploma", "supplement", "kz-diploma"])]
+        /// diplomas and foreign school-leaving attestats (with their grades table), or paper
+        /// diplomas issued in Kazakhstan (what a holder brings for an e-Apostille).
+        #[arg(long, default_value = "apostille", value_parser = ["apostille", "diploma", "supplement", "attestat", "kz-diploma"])]
         kind: String,
         /// The first sample's seed; sample k has seed + k.
         #[arg(long, default_value_t = 1)]

@@ -47,8 +47,9 @@ pub struct GradeRow {
     pub bbox: [u32; 4],
 }
 
-const COURSE_LABELS: [&str; 8] = [
+const COURSE_LABELS: [&str; 9] = [
     "дисциплин",
+    "учебных",
     "наименование",
     "предмет",
     "course",
@@ -57,7 +58,7 @@ const COURSE_LABELS: [&str; 8] = [
     "пән",
     "пәндер",
 ];
-const GRADE_LABELS: [&str; 5] = ["оценка", "grade", "баға", "mark", "бағасы"];
+const GRADE_LABELS: [&str; 6] = ["оценка", "итоговая", "grade", "баға", "mark", "бағасы"];
 const HOURS_LABELS: [&str; 4] = ["час", "hours", "сағат", "hrs"];
 const CREDIT_LABELS: [&str; 3] = ["кредит", "credit", "ects"];
 /// «Балл» alone, since «Средний» is often read «Среднии»: a line must also hold a decimal
@@ -283,11 +284,12 @@ fn row(line: &[&Word], amount: Amount, letters: bool, page: usize) -> Option<Gra
                     (v.to_string(), Some(v), vec![w, last])
                 }
                 _ => {
-                    // The number misread as one letter («В» for 8) between the hours and
-                    // the words: the words are the grade.
-                    if words.len() >= 2
-                        && words[words.len() - 1].text.chars().count() == 1
-                        && whole(&words[words.len() - 2].text).is_some()
+                    // The number misread as one other character («В» for 8, «$» for 5)
+                    // before the words: the words are the grade.
+                    if let [.., prev, misread] = words.as_slice()
+                        && misread.text.chars().count() == 1
+                        && (!misread.text.chars().all(char::is_alphabetic)
+                            || whole(&prev.text).is_some())
                     {
                         words.pop();
                     }
@@ -418,10 +420,11 @@ pub fn read(pages: &[PageText], reading: &mut Reading) {
             .count()
         };
         let first_row = |i: usize| {
-            lines
-                .get(i + 1)
-                .and_then(|l| row(l, Amount::Hours, false, page.page))
-                .is_some_and(|r| r.row == Some(1))
+            lines.get(i + 1).is_some_and(|l| {
+                [Amount::Hours, Amount::None]
+                    .iter()
+                    .any(|a| row(l, *a, false, page.page).is_some_and(|r| r.row == Some(1)))
+            })
         };
         let Some(header) = lines
             .iter()
@@ -553,6 +556,34 @@ mod tests {
             .collect();
         assert_eq!(g, [(Some(180), "7"), (Some(14), "8")]);
         assert_eq!(r.fields["gpa"].value, "7.50");
+    }
+
+    #[test]
+    fn an_attestats_subjects_have_no_hours_and_a_grade_misread_as_a_sign_is_read_from_its_words() {
+        let r = read_all(
+            &[page(&[
+                "АТТЕСТАТ",
+                "Ма Нити аыые учебных поелметов итоговая енемма",
+                "]. Физическая культура $ (отлично)",
+                "2. Русский язык 3 (удовлетворительно )",
+                "3. Информатика 5 {отлично}",
+                "Средний балл аттестата: 4,33",
+            ])],
+            &[],
+        );
+        let g: Vec<_> = r
+            .grades
+            .iter()
+            .map(|g| (g.row, g.course.as_str(), g.hours, g.grade.as_str()))
+            .collect();
+        assert_eq!(
+            g,
+            [
+                (None, "Физическая культура", None, "5"),
+                (Some(2), "Русский язык", None, "3"),
+                (Some(3), "Информатика", None, "5"),
+            ]
+        );
     }
 
     #[test]

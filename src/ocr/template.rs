@@ -90,8 +90,21 @@ mod tests {
         let form = "ДИПЛОМ / DIPLOMA\nСерия / Series: АБ № / No: 123\nФамилия, имя, отчество / Full name: Иванов\nДата рождения / Date of birth: 01.01.2000";
         assert_eq!(classify(form).unwrap().id, "diploma-bilingual-form");
         assert_eq!(classify("a shopping list: bread, milk"), None);
+        let supplement = "ПРИЛОЖЕНИЕ К ДИПЛОМУ\nСерия ВБ № 1234567\n№ Наименование дисциплины Часов Оценка\n1. Физика 108 5 (отлично)\nСредний балл: 5,00";
+        assert_eq!(classify(supplement).unwrap().id, "supplement-post-soviet");
+        let attestat = "АТТЕСТАТ\nо среднем общем образовании\n№ Наименование учебных предметов Итоговая оценка\n1. Алгебра 5 (отлично)";
+        assert_eq!(classify(attestat).unwrap().id, "attestat-post-soviet");
         // Every generator layout has a template.
-        for layout in ["postsoviet", "russian", "english", "form", "apostille"] {
+        for layout in [
+            "postsoviet",
+            "russian",
+            "english",
+            "form",
+            "apostille",
+            "supplement-russian",
+            "supplement-english",
+            "attestat-post-soviet",
+        ] {
             assert!(for_layout(layout).is_some(), "{layout}");
         }
     }

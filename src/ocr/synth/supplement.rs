@@ -1,6 +1,7 @@
-//! Synthetic supplements to foreign diplomas (transcripts), with their grades table and
-//! ground truth: the holder, the diploma's series and number, then one numbered row per
-//! course with its hours (or ECTS credits) and grade, and the mean grade under the table.
+//! Synthetic supplements to foreign diplomas (transcripts) and foreign school-leaving
+//! attestats, with their grades table and ground truth: the holder, the document's series
+//! and number, then one numbered row per course (or school subject) with its hours or ECTS
+//! credits (not on an attestat) and its grade, and the mean grade under the table.
 //!
 //! Each country prints grades on its own scale, as the reference library records it:
 //!
@@ -128,10 +129,60 @@ struct Row {
 
 /// The `seed`-th supplement, genuine or with one `tamper`.
 pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, SynthError> {
-    let mut rng = Mix(seed.wrapping_mul(0xA24B_AED4_963E_E407) ^ 0x5B1E);
+    render(seed, tamper, false)
+}
+
+/// The `seed`-th foreign school-leaving attestat («о среднем общем образовании»), genuine or
+/// with one `tamper`: the same table of subjects and grades, without hours, under the
+/// school's name and the date of issue; Turkey, whose school certificates grade out of 100,
+/// is not drawn.
+pub fn attestat(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, SynthError> {
+    render(seed, tamper, true)
+}
+
+/// School subjects.
+const SUBJECTS: [&str; 16] = [
+    "Алгебра",
+    "Геометрия",
+    "Русский язык",
+    "Литература",
+    "История",
+    "Обществознание",
+    "Физика",
+    "Химия",
+    "Биология",
+    "География",
+    "Информатика",
+    "Иностранный язык",
+    "Физическая культура",
+    "Родной язык",
+    "Астрономия",
+    "Черчение",
+];
+
+/// A city of each country the attestats are drawn from, for the school's name.
+fn city(code: &str) -> &'static str {
+    match code {
+        "RU" => "Новосибирск",
+        "KG" => "Бишкек",
+        "UZ" => "Ташкент",
+        "TJ" => "Душанбе",
+        _ => "Минск",
+    }
+}
+
+fn render(seed: u64, tamper: Option<GradesTamper>, attestat: bool) -> Result<Sample, SynthError> {
+    let salt = if attestat { 0xA77E } else { 0x5B1E };
+    let mut rng = Mix(seed.wrapping_mul(0xA24B_AED4_963E_E407) ^ salt);
     let regular = font(FONTS[(rng.next() % 3) as usize])?;
     let bold = font(FONTS[3])?;
-    let (code, country_ru, country_en, series_letters, institutions) = *rng.pick(&COUNTRIES);
+    // Turkey is the last country of the table.
+    let countries = if attestat {
+        &COUNTRIES[..COUNTRIES.len() - 1]
+    } else {
+        &COUNTRIES[..]
+    };
+    let (code, country_ru, country_en, series_letters, institutions) = *rng.pick(countries);
     let scale = match code {
         "TR" => Scale::Letters,
         "BY" => Scale::Ten,
@@ -151,7 +202,7 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
     } else {
         format!("{surname_ru} {given_ru} {patronymic}")
     };
-    let birth_year = 1994 + (rng.next() % 9) as i32;
+    let birth_year = if attestat { 1999 } else { 1994 } + (rng.next() % 9) as i32;
     let (bm, bd) = (1 + rng.next() % 12, 1 + rng.next() % 28);
     let birth = format!("{birth_year}-{bm:02}-{bd:02}");
     let start = birth_year + 17 + (rng.next() % 2) as i32;
@@ -170,16 +221,25 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
         ),
     };
 
-    // The table: 10 to 14 distinct courses.
-    let count = 10 + (rng.next() % 5) as usize;
-    let mut order: Vec<usize> = (0..COURSES.len()).collect();
+    // The table: 10 to 14 distinct courses, or 12 to 16 subjects.
+    let count = if attestat { 12 } else { 10 } + (rng.next() % 5) as usize;
+    let mut order: Vec<usize> = (0..if attestat {
+        SUBJECTS.len()
+    } else {
+        COURSES.len()
+    })
+        .collect();
     for i in (1..order.len()).rev() {
         order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
     }
     let mut rows: Vec<Row> = order[..count]
         .iter()
         .map(|&i| {
-            let (ru, en) = COURSES[i];
+            let (ru, en) = if attestat {
+                (SUBJECTS[i], SUBJECTS[i])
+            } else {
+                COURSES[i]
+            };
             match scale {
                 Scale::Five => {
                     let g = 3 + weighted(&mut rng, &[1, 4, 5]) as u8;
@@ -253,7 +313,29 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
     // (text, size, bold, centred)
     let mut head: Vec<(String, f32, bool, bool)> = Vec::new();
     let (amount_label, signer);
-    if scale == Scale::Letters {
+    if attestat {
+        // Issued in June of the year school was finished (`start`, at 17 or 18).
+        let issued = format!("{start}-06-{:02}", 20 + rng.next() % 10);
+        signer = *rng.pick(&SIGNERS);
+        let school = format!("Средняя школа № {} г. {}", 1 + rng.next() % 120, city(code));
+        let s = series.clone().unwrap_or_default();
+        head.push((country_ru.into(), 1.1, true, true));
+        head.push(("АТТЕСТАТ".into(), 1.8, true, true));
+        head.push(("о среднем общем образовании".into(), 1.1, false, true));
+        head.push((format!("Серия {s} № {number}"), 1.1, true, true));
+        for line in [
+            format!("Фамилия, имя, отчество: {holder}"),
+            format!("Дата рождения: {day:02}.{month:02}.{birth_year}"),
+            format!("Учебное заведение: {school}"),
+            format!("Дата выдачи: {}.06.{start}", &issued[issued.len() - 2..]),
+        ] {
+            head.push((line, 1.0, false, false));
+        }
+        amount_label = "";
+        put("institution", school);
+        put("series", s);
+        put("issue_date", issued);
+    } else if scale == Scale::Letters {
         signer = *rng.pick(&SIGNERS_LATIN);
         head.push((inst_en.to_uppercase(), 1.2, true, true));
         head.push((country_en.into(), 1.0, false, true));
@@ -310,8 +392,10 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
     put("holder_name", holder.clone());
     put("birth_date", birth.clone());
     put("number", number.clone());
-    put("study_start", start.to_string());
-    put("study_end", end.to_string());
+    if !attestat {
+        put("study_start", start.to_string());
+        put("study_end", end.to_string());
+    }
     put("signed_by", signer.into());
     put("gpa", format!("{gpa:.2}"));
 
@@ -351,7 +435,9 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
     let grid = rng.unit() < 0.5;
     let rule = Rgb([60, 60, 70]);
     let table_top = y;
-    let (course_label, grade_label) = if scale == Scale::Letters {
+    let (course_label, grade_label) = if attestat {
+        ("Наименование учебных предметов", "Итоговая оценка")
+    } else if scale == Scale::Letters {
         ("Course", "Grade")
     } else {
         ("Наименование дисциплины", "Оценка")
@@ -359,8 +445,10 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
     let ty = y + (row_h - cell as i32) / 2;
     draw(&mut img, "№", margin + 6, ty, cell, true);
     draw(&mut img, course_label, x_course, ty, cell, true);
-    let aw = text_size(PxScale::from(cell), &bold, amount_label).0 as i32;
-    draw(&mut img, amount_label, x_amount_end - aw, ty, cell, true);
+    if !attestat {
+        let aw = text_size(PxScale::from(cell), &bold, amount_label).0 as i32;
+        draw(&mut img, amount_label, x_amount_end - aw, ty, cell, true);
+    }
     draw(&mut img, grade_label, x_grade, ty, cell, true);
     y += row_h;
     let mut grades = Vec::with_capacity(rows.len());
@@ -386,8 +474,10 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
         );
         draw(&mut img, &r.course, x_course, ty, cell, false);
         let amount = r.amount.to_string();
-        let aw = text_size(PxScale::from(cell), &regular, &amount).0 as i32;
-        draw(&mut img, &amount, x_amount_end - aw, ty, cell, false);
+        if !attestat {
+            let aw = text_size(PxScale::from(cell), &regular, &amount).0 as i32;
+            draw(&mut img, &amount, x_amount_end - aw, ty, cell, false);
+        }
         draw(&mut img, &r.printed, x_grade, ty, cell, false);
         y += row_h;
         if grid {
@@ -398,14 +488,22 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
         } else {
             "hours"
         };
-        grades.push(json!({"course": r.course, amount_key: amount, "grade": r.grade}));
+        grades.push(if attestat {
+            json!({"course": r.course, "grade": r.grade})
+        } else {
+            json!({"course": r.course, amount_key: amount, "grade": r.grade})
+        });
     }
     hline(&mut img, y);
     if grid {
         for x in [
             margin,
             x_course - 12,
-            (x_amount_end + x_grade) / 2,
+            if attestat {
+                x_grade - 14
+            } else {
+                (x_amount_end + x_grade) / 2
+            },
             margin + width,
         ] {
             draw_line_segment_mut(
@@ -417,14 +515,18 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
         }
     }
     y += row_h;
-    let gpa_line = if scale == Scale::Letters {
+    let gpa_line = if attestat {
+        format!("Средний балл аттестата: {gpa_printed}")
+    } else if scale == Scale::Letters {
         format!("Cumulative GPA: {gpa_printed} / 4.00")
     } else {
         format!("Средний балл: {gpa_printed}")
     };
     draw(&mut img, &gpa_line, margin, y, base, false);
     y += (base * 2.6) as i32;
-    let signer_line = if scale == Scale::Letters {
+    let signer_line = if attestat {
+        format!("Директор {signer}")
+    } else if scale == Scale::Letters {
         format!("Rector {signer}")
     } else {
         format!("Ректор {signer}")
@@ -442,10 +544,16 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
         let (jpeg, d) = scan(img, paper, strength, &mut rng)?;
         (jpeg, d, condition(strength))
     };
+    let kind = if attestat { "attestat" } else { "supplement" };
+    let layout = match (attestat, scale) {
+        (true, _) => "attestat-post-soviet",
+        (false, Scale::Letters) => "supplement-english",
+        _ => "supplement-russian",
+    };
     let truth = json!({
-        "kind": "supplement",
+        "kind": kind,
         "country": code,
-        "layout": if scale == Scale::Letters { "supplement-english" } else { "supplement-russian" },
+        "layout": layout,
         "condition": condition,
         "scale": format!("{scale:?}").to_lowercase(),
         "grid": grid,
@@ -457,7 +565,7 @@ pub fn supplement(seed: u64, tamper: Option<GradesTamper>) -> Result<Sample, Syn
             "holder_name": holder,
             "birth_date": birth,
             "country": code,
-            "kind": "supplement",
+            "kind": kind,
         },
     });
     Ok(Sample { jpeg, truth })
@@ -493,9 +601,15 @@ mod tests {
     #[test]
     fn the_printed_mean_is_what_the_rows_give_and_each_tamper_changes_only_its_part() {
         for seed in 0..12 {
-            let genuine = supplement(seed, None).unwrap().truth;
+            let attestat = seed % 3 == 0;
+            let make = |t| render(seed, t, attestat).unwrap().truth;
+            let genuine = make(None);
+            assert_eq!(
+                genuine["kind"],
+                if attestat { "attestat" } else { "supplement" }
+            );
             let rows = genuine["grades"].as_array().unwrap();
-            assert!((10..=14).contains(&rows.len()));
+            assert!((10..=16).contains(&rows.len()));
             let gpa: f64 = genuine["fields"]["gpa"].as_str().unwrap().parse().unwrap();
             let (sum, weight) = rows.iter().fold((0.0, 0.0), |(s, w), r| {
                 let g = r["grade"].as_str().unwrap();
@@ -510,7 +624,7 @@ mod tests {
             });
             assert!((sum / weight - gpa).abs() < 0.006, "seed {seed}");
 
-            let scale = supplement(seed, Some(GradesTamper::Scale)).unwrap().truth;
+            let scale = make(Some(GradesTamper::Scale));
             assert_eq!(scale["fields"]["gpa"], genuine["fields"]["gpa"]);
             let changed: Vec<_> = rows
                 .iter()
@@ -521,7 +635,7 @@ mod tests {
             let bad = changed[0].1["grade"].as_str().unwrap();
             assert!(["6", "11", "A+"].contains(&bad));
 
-            let gpa_twin = supplement(seed, Some(GradesTamper::Gpa)).unwrap().truth;
+            let gpa_twin = make(Some(GradesTamper::Gpa));
             assert_eq!(gpa_twin["grades"], genuine["grades"]);
             let shifted: f64 = gpa_twin["fields"]["gpa"].as_str().unwrap().parse().unwrap();
             assert!((shifted - gpa).abs() >= 0.29, "seed {seed}");
