@@ -206,8 +206,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Opens a foreign-document case for each sample scan of `folder` (once: nothing
-/// when cases exist). Each application is the applicant's word from the scan's ground truth;
-/// the first diploma's applicant spells the name in Latin letters, as a passport would. The
+/// when cases exist). Each application is the applicant's word from the scan's ground truth
+/// (its kind: diploma, supplement, attestat or apostille); the first diploma's applicant spells the name in Latin letters, as a passport would. The
 /// server's background workers then read them. Returns the case ids.
 pub fn seed_cases(dir: &DataDir, folder: &Path) -> Result<Vec<String>, DemoError> {
     use crate::intake::{Application, Cases, ForeignKind, Purpose, Route};
@@ -229,8 +229,10 @@ pub fn seed_cases(dir: &DataDir, folder: &Path) -> Result<Vec<String>, DemoError
                 .map_err(err)?;
         let field = |k: &str| truth["fields"][k].as_str().map(str::to_string);
         let apostille = truth["kind"] == "apostille";
+        let kind: ForeignKind =
+            serde_json::from_value(truth["kind"].clone()).unwrap_or(ForeignKind::Diploma);
         let mut holder_name = field("holder_name");
-        if !apostille && !latin_done {
+        if kind == ForeignKind::Diploma && !latin_done {
             holder_name = holder_name.map(|n| crate::ocr::names::romanise(&n));
             latin_done = true;
         }
@@ -238,11 +240,7 @@ pub fn seed_cases(dir: &DataDir, folder: &Path) -> Result<Vec<String>, DemoError
             holder_name,
             birth_date: field("birth_date"),
             country: truth["country"].as_str().map(str::to_string),
-            kind: Some(if apostille {
-                ForeignKind::Apostille
-            } else {
-                ForeignKind::Diploma
-            }),
+            kind: Some(kind),
             route: Some(if apostille {
                 Route::Apostilled
             } else {

@@ -417,6 +417,62 @@ fn officers_decide_with_a_second_officer_for_high_risk_and_every_step_is_journal
 /// officer confirms it, and the certificate's QR link opens a valid verdict on the public page.
 /// Screenshots under `target/tmp/browser-artifacts/`.
 #[test]
+fn a_supplements_grades_are_shown_to_the_officer_with_the_forged_grade_marked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::demo_data(tmp.path());
+    let server = Server::start(&data);
+    let api = Client::new(&server.base);
+    let officer_token = token(&data, "recognition.officer");
+    let dir = tmp.path().join("supplement");
+    let out = common::tanba()
+        .args(["forensics", "generate", "--kind", "supplement"])
+        .args(["--count", "1", "--seed", "61004", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scan = dir.join("supplement-61004-grade-scale.jpg");
+    let (id, risk) = open_case(&api, &officer_token, &scan);
+    assert!(risk >= 0.5, "{risk}");
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(scan.with_extension("json")).unwrap()).unwrap();
+    let grades = truth["grades"].as_array().unwrap();
+    let forged = grades.iter().find(|g| g["grade"] == "6").unwrap();
+
+    let anna = sign_in(&api, &data, "recognition.officer").unwrap();
+    for lang in ["en", "ru", "kk"] {
+        let (status, case) = page(&api, &anna, &format!("/officer/cases/{id}?lang={lang}"));
+        assert_eq!(status, 200);
+        let table = between(&case, "<table id=\"grades\"", "</table>").expect("grades table");
+        let rows: Vec<&str> = table.split("<tr").skip(2).collect();
+        assert_eq!(rows.len(), grades.len(), "{table}");
+        for (row, g) in rows.iter().zip(grades) {
+            let course = g["course"].as_str().unwrap();
+            assert!(row.contains(course), "{row}");
+            // The forged grade's row is marked, and only it.
+            assert_eq!(row.contains("class=\"disagree\""), g == forged, "{row}");
+        }
+        // The words' 5 shown beside the printed 6.
+        let marked = rows.iter().find(|r| r.contains("disagree")).unwrap();
+        assert!(marked.contains(">6 <small>(5)</small>"), "{marked}");
+        // The mean among the fields, and the finding's sentence in the page's language.
+        assert!(case.contains("data-field=\"gpa\""), "{case}");
+        let course = forged["course"].as_str().unwrap();
+        let words = match lang {
+            // (The apostrophe is escaped in the page.)
+            "en" => format!("for {course} is not on UZ"),
+            "ru" => format!("«{course}» не входит в шкалу страны UZ (2–5)"),
+            _ => format!("«{course}» пәні бойынша 6 бағасы UZ елінің шкаласында жоқ"),
+        };
+        assert!(case.contains(&words), "{lang}: {words}");
+    }
+}
+
+#[test]
 fn an_officer_works_a_flagged_case_to_a_certificate_that_verifies_in_chromium() {
     use common::webdriver::Browser;
     let tmp = tempfile::tempdir().unwrap();
