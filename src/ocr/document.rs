@@ -125,11 +125,20 @@ fn labelled<'a>(lines: &'a [Line<'a>], labels: &[&str]) -> Option<(usize, Vec<&'
         let Some(end) = label_end(&line.words, labels) else {
             continue;
         };
-        let rest: Vec<&Word> = line.words[end..]
+        let mut rest: Vec<&Word> = line.words[end..]
             .iter()
             .copied()
             .skip_while(|w| folded(&w.text).is_empty())
             .collect();
+        // The other half of a bilingual label, read too badly to be known («Фамилия, имя,
+        // отчество / Ри! пате: …» for "Full name:"): its colon, within three words, ends it.
+        let colon_read = end > 0 && line.words[end - 1].text.ends_with(':');
+        if !colon_read
+            && let Some(c) = rest.iter().take(3).position(|w| w.text.ends_with(':'))
+            && c + 1 < rest.len()
+        {
+            rest.drain(..=c);
+        }
         if !rest.is_empty() {
             return Some((i, rest));
         }
@@ -889,6 +898,16 @@ mod tests {
             "born on 17 December 2002",
         ]);
         assert_eq!(f["holder_name"], "AYDIN Elif");
+    }
+
+    #[test]
+    fn the_colon_of_a_bilingual_labels_misread_half_ends_the_label() {
+        let f = fields(&[
+            "ДИПЛОМ / DIPLOMA",
+            "Фамилия, имя, отчество / Ри! пате: Жумабеков Тимур Тимурович",
+            "Дата рождения / Date of birth: 16.02.1999",
+        ]);
+        assert_eq!(f["holder_name"], "Жумабеков Тимур Тимурович");
     }
 
     #[test]

@@ -293,6 +293,8 @@ pub(crate) fn skeleton(s: &str) -> String {
             'х' => 'x',
             'һ' => 'h',
             'і' | 'ı' | 'l' | '1' => 'i',
+            // The breve is the first thing a blur takes: «Настоящии» is «Настоящий».
+            'й' => 'и',
             c => c,
         })
         .collect()
