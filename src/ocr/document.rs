@@ -120,25 +120,31 @@ fn label_end(line: &[&Word], labels: &[&str]) -> Option<usize> {
 
 /// The words after a label (separators dropped), or the next line's when the label ends
 /// its line; with the index of the line the value is on.
+/// The words of a line after its label, which ends at `end`: separators skipped, and the
+/// other half of a bilingual label, read too badly to be known («Фамилия, имя, отчество /
+/// Ри! пате: …» for "Full name:", «Ректор / Весфог: …»), up to its colon within three words.
+fn after_label<'a>(line: &[&'a Word], end: usize) -> Vec<&'a Word> {
+    let mut rest: Vec<&Word> = line[end..]
+        .iter()
+        .copied()
+        .skip_while(|w| folded(&w.text).is_empty())
+        .collect();
+    let colon_read = end > 0 && line[end - 1].text.ends_with(':');
+    if !colon_read
+        && let Some(c) = rest.iter().take(3).position(|w| w.text.ends_with(':'))
+        && c + 1 < rest.len()
+    {
+        rest.drain(..=c);
+    }
+    rest
+}
+
 fn labelled<'a>(lines: &'a [Line<'a>], labels: &[&str]) -> Option<(usize, Vec<&'a Word>)> {
     for (i, line) in lines.iter().enumerate() {
         let Some(end) = label_end(&line.words, labels) else {
             continue;
         };
-        let mut rest: Vec<&Word> = line.words[end..]
-            .iter()
-            .copied()
-            .skip_while(|w| folded(&w.text).is_empty())
-            .collect();
-        // The other half of a bilingual label, read too badly to be known («Фамилия, имя,
-        // отчество / Ри! пате: …» for "Full name:"): its colon, within three words, ends it.
-        let colon_read = end > 0 && line.words[end - 1].text.ends_with(':');
-        if !colon_read
-            && let Some(c) = rest.iter().take(3).position(|w| w.text.ends_with(':'))
-            && c + 1 < rest.len()
-        {
-            rest.drain(..=c);
-        }
+        let rest = after_label(&line.words, end);
         if !rest.is_empty() {
             return Some((i, rest));
         }
@@ -215,6 +221,11 @@ fn name_word(w: &str) -> bool {
 /// An initial: one capital letter and a dot (`И.`), or two run together (`И.П.`). The
 /// engine's digit for a letter (`5.` for `S.`) is read back as the letter.
 fn initial(w: &str, cyrillic: bool) -> Option<String> {
+    // «П» read as two strokes («Il.», «ll.», «IІ.») in Cyrillic print.
+    let w = match w {
+        "Il." | "ll." | "II." | "IІ." | "Іl." | "lI." if cyrillic => "П.",
+        w => w,
+    };
     let fixed: String = w
         .chars()
         .map(|c| match (c, cyrillic) {
@@ -728,11 +739,7 @@ fn signed_by(lines: &[Line]) -> Option<Field> {
         let Some(end) = label_end(&line.words, &labels) else {
             continue;
         };
-        let rest: Vec<&Word> = line.words[end..]
-            .iter()
-            .copied()
-            .skip_while(|w| folded(&w.text).is_empty())
-            .collect();
+        let rest = after_label(&line.words, end);
         // The initials are written in the surname's script: its first name word tells.
         let cyrillic = rest
             .iter()
@@ -908,6 +915,10 @@ mod tests {
             "Дата рождения / Date of birth: 16.02.1999",
         ]);
         assert_eq!(f["holder_name"], "Жумабеков Тимур Тимурович");
+        let f = fields(&["ДИПЛОМ / DIPLOMA", "Ректор / Весфог: Е. С. Ковалева"]);
+        assert_eq!(f["signed_by"], "Е. С. Ковалева");
+        let f = fields(&["ДИПЛОМ / DIPLOMA", "Ректор / Rector: И. Il. Смирнов"]);
+        assert_eq!(f["signed_by"], "И. П. Смирнов");
     }
 
     #[test]
