@@ -226,8 +226,9 @@ pub fn eval(
         let read = ocr::read_pages(&mut reader, &pages, &options, &mut timings)?;
         let t = Instant::now();
         let images: Vec<&image::GrayImage> = pages.iter().map(|p| &p.image).collect();
-        let reading = ocr::extract::read(&read, &images);
+        let mut reading = ocr::extract::read(&read, &images);
         *timings.entry("extract".into()).or_default() += t.elapsed().as_secs_f64() * 1000.0;
+        ocr::reread_series(&mut reader, &images, &mut reading, &mut timings)?;
         let condition = truth["condition"].as_str().unwrap_or("unknown").to_string();
         let mut score = |name: &str, expected: &str, got: Option<&str>| {
             let e = scores.entry(name.to_string()).or_default();
