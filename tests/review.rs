@@ -12,19 +12,13 @@ use common::cases::{Client, token};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-/// The twins of one generated diploma: the genuine scan and its tampered copies.
-fn twins(tmp: &Path) -> PathBuf {
-    let dir = tmp.join("twins");
+/// The twins of one generated document of `kind` (diploma, supplement): the genuine scan
+/// and its tampered copies.
+fn twins(tmp: &Path, kind: &str, seed: &str) -> PathBuf {
+    let dir = tmp.join(format!("twins-{kind}"));
     let out = common::tanba()
-        .args([
-            "forensics",
-            "generate",
-            "--count",
-            "1",
-            "--seed",
-            "52003",
-            "--out",
-        ])
+        .args(["forensics", "generate", "--kind", kind, "--count", "1"])
+        .args(["--seed", seed, "--out"])
         .arg(&dir)
         .output()
         .unwrap();
@@ -202,7 +196,7 @@ fn officers_decide_with_a_second_officer_for_high_risk_and_every_step_is_journal
     let server = Server::start(&data);
     let api = Client::new(&server.base);
     let officer_token = token(&data, "recognition.officer");
-    let dir = twins(tmp.path());
+    let dir = twins(tmp.path(), "diploma", "52003");
     // The institution's reference seal and signature, enrolled from a genuine scan.
     let out = common::tanba()
         .args(["references", "enroll", "--data"])
@@ -423,18 +417,7 @@ fn a_supplements_grades_are_shown_to_the_officer_with_the_forged_grade_marked() 
     let server = Server::start(&data);
     let api = Client::new(&server.base);
     let officer_token = token(&data, "recognition.officer");
-    let dir = tmp.path().join("supplement");
-    let out = common::tanba()
-        .args(["forensics", "generate", "--kind", "supplement"])
-        .args(["--count", "1", "--seed", "61004", "--out"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = twins(tmp.path(), "supplement", "61004");
     let scan = dir.join("supplement-61004-grade-scale.jpg");
     let (id, risk) = open_case(&api, &officer_token, &scan);
     assert!(risk >= 0.5, "{risk}");
@@ -480,7 +463,7 @@ fn an_officer_works_a_flagged_case_to_a_certificate_that_verifies_in_chromium() 
     let server = Server::start(&data);
     let api = Client::new(&server.base);
     let base = server.base.clone();
-    let dir = twins(tmp.path());
+    let dir = twins(tmp.path(), "diploma", "52003");
     let (flagged, risk) = open_case(
         &api,
         &token(&data, "recognition.officer"),

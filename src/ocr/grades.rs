@@ -17,7 +17,7 @@
 //! Rows are read in tesseract's lines, so a skewed scan's rows stay whole; lines the engine
 //! split at a column's gap are joined back when they share their height.
 
-use super::extract::{Field, Reading, skeleton};
+use super::extract::{Field, Reading, skeleton, union};
 use super::{PageText, Word};
 use serde::Serialize;
 
@@ -180,22 +180,6 @@ fn whole(text: &str) -> Option<u32> {
         return None;
     }
     t.parse().ok()
-}
-
-fn union(words: &[&Word]) -> [u32; 4] {
-    let x0 = words.iter().map(|w| w.bbox[0]).min().unwrap_or(0);
-    let y0 = words.iter().map(|w| w.bbox[1]).min().unwrap_or(0);
-    let x1 = words
-        .iter()
-        .map(|w| w.bbox[0] + w.bbox[2])
-        .max()
-        .unwrap_or(0);
-    let y1 = words
-        .iter()
-        .map(|w| w.bbox[1] + w.bbox[3])
-        .max()
-        .unwrap_or(0);
-    [x0, y0, x1 - x0, y1 - y0]
 }
 
 /// A page's lines in tesseract's order, with the pieces of one printed row that the engine
