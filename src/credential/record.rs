@@ -213,10 +213,10 @@ pub struct IssueParams<'a> {
 }
 
 /// Commits to every claim with a fresh salt and signs the header.
-pub fn issue(p: &IssueParams<'_>, claims: &Map<String, Value>) -> Result<Issued, RecordError> {
+pub fn issue(p: &IssueParams<'_>, claims: Map<String, Value>) -> Result<Issued, RecordError> {
     let disclosures: Vec<Disclosure> = claims
-        .iter()
-        .map(|(name, value)| Disclosure::new(name, value.clone()))
+        .into_iter()
+        .map(|(name, value)| Disclosure::fresh(name, value))
         .collect();
     let mut digests: Vec<String> = disclosures.iter().map(Disclosure::digest).collect();
     digests.sort();
@@ -367,7 +367,7 @@ mod tests {
                 key,
                 issued_on: "2026-06-20",
             },
-            &claims(),
+            claims(),
         )
         .unwrap()
     }

@@ -160,7 +160,7 @@ mod tests {
                 key: &key,
                 issued_on: "2026-06-20",
             },
-            claims.as_object().unwrap(),
+            claims.as_object().unwrap().clone(),
         )
         .unwrap();
         let sd = issue(

@@ -280,7 +280,7 @@ mod tests {
                 key: &key,
                 issued_on: "2026-06-20",
             },
-            claims.as_object().unwrap(),
+            claims.as_object().unwrap().clone(),
         )
         .unwrap();
         let host = "127.0.0.1:8080";

@@ -256,7 +256,7 @@ impl Issuance {
                 key,
                 issued_on: doc.issued_on().trim(),
             },
-            &doc.claims(),
+            doc.claims(),
         )
         .map_err(|e| corrupt(id, e))?;
         let payload = out.signed.ledger_payload().map_err(|e| corrupt(id, e))?;

@@ -732,7 +732,7 @@ impl Issuance {
                 key,
                 issued_on: doc.issued_on().trim(),
             },
-            &claims,
+            claims,
         )
         .map_err(|e| corrupt(&id, e))?;
         let payload = out.signed.ledger_payload().map_err(|e| corrupt(&id, e))?;
