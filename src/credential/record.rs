@@ -182,6 +182,24 @@ pub struct SignedHeader {
 pub struct Issued {
     pub signed: SignedHeader,
     pub disclosures: Vec<Disclosure>,
+    /// The header's RFC 8785 bytes, which the signature covers; kept so that the ledger entry
+    /// and the stored record embed them instead of serialising the header twice more.
+    pub header_json: Vec<u8>,
+}
+
+impl Issued {
+    /// [`SignedHeader::ledger_payload`], built around the header bytes already canonicalised.
+    /// RFC 8785 orders the event's members `event`, `header`, `sig`, and the signature is
+    /// base64url text, which needs no escaping: the bytes are the same (tested).
+    pub fn ledger_payload(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.header_json.len() + self.signed.sig.len() + 48);
+        out.extend_from_slice(br#"{"event":"credential.issue","header":"#);
+        out.extend_from_slice(&self.header_json);
+        out.extend_from_slice(br#","sig":""#);
+        out.extend_from_slice(self.signed.sig.as_bytes());
+        out.extend_from_slice(br#""}"#);
+        out
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -231,10 +249,12 @@ pub fn issue(p: &IssueParams<'_>, claims: Map<String, Value>) -> Result<Issued, 
         sd_alg: "sha-256".into(),
         digests,
     };
-    let sig = p.key.sign(&canonical::to_vec(&header)?);
+    let header_json = canonical::to_vec(&header)?;
+    let sig = p.key.sign(&header_json);
     Ok(Issued {
         signed: SignedHeader { header, sig },
         disclosures,
+        header_json,
     })
 }
 
@@ -424,6 +444,12 @@ mod tests {
         let key = IssuerSigningKey::generate();
         let issued = issue_one(&key);
         let payload = issued.signed.ledger_payload().unwrap();
+        // The spliced payload bulk issuance writes is byte for byte the canonical one.
+        assert_eq!(issued.ledger_payload(), payload);
+        assert_eq!(
+            issued.header_json,
+            canonical::to_vec(&issued.signed.header).unwrap()
+        );
         let text = String::from_utf8(payload.clone()).unwrap();
         for secret in [
             "Әсел",

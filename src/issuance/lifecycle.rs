@@ -259,7 +259,7 @@ impl Issuance {
             doc.claims(),
         )
         .map_err(|e| corrupt(id, e))?;
-        let payload = out.signed.ledger_payload().map_err(|e| corrupt(id, e))?;
+        let payload = out.ledger_payload();
         let ledger_index = self
             .log
             .append_blocking(Entry::v1(&payload).map_err(|e| IssueError::Ledger(e.to_string()))?)
