@@ -647,11 +647,22 @@ impl Issuance {
                 .name("tanba-store".into())
                 .spawn_scoped(scope, move || -> Result<(), IssueError> {
                     let mut writer = self.store.credential_writer()?;
+                    let mut busy = std::time::Duration::ZERO;
                     for msg in to_store {
                         let (c, part, range) = match msg {
                             ToStore::Chunk(c, part, range) => (c, part, range),
-                            ToStore::Done => return Ok(writer.commit()?),
+                            ToStore::Done => {
+                                let started = std::time::Instant::now();
+                                writer.commit()?;
+                                tracing::debug!(
+                                    insert_ms = busy.as_millis() as u64,
+                                    commit_ms = started.elapsed().as_millis() as u64,
+                                    "stored a batch"
+                                );
+                                return Ok(());
+                            }
                         };
+                        let started = std::time::Instant::now();
                         let mut new = Vec::with_capacity(part.len());
                         for (p, ledger_index) in part.into_iter().zip(range) {
                             let Prepared {
@@ -671,6 +682,7 @@ impl Issuance {
                             });
                         }
                         writer.put(&new)?;
+                        busy += started.elapsed();
                     }
                     Err(IssueError::Ledger(
                         "the batch stopped before all of it reached the ledger; nothing was stored"
