@@ -215,6 +215,8 @@ pub fn eval(
     let mut timings: BTreeMap<String, f64> = BTreeMap::new();
     let mut cli_ms = 0.0;
     let mut misses = Vec::new();
+    // field → scans where it was read though the document has none (a value made up)
+    let mut spurious: BTreeMap<String, u32> = BTreeMap::new();
     for scan in &scans {
         let truth: serde_json::Value =
             serde_json::from_slice(&std::fs::read(scan.with_extension("json"))?)
@@ -230,6 +232,17 @@ pub fn eval(
         *timings.entry("extract".into()).or_default() += t.elapsed().as_secs_f64() * 1000.0;
         ocr::reread_series(&mut reader, &images, &mut reading, &mut timings)?;
         let condition = truth["condition"].as_str().unwrap_or("unknown").to_string();
+        if let Some(expected) = truth["fields"].as_object() {
+            for name in reading.fields.keys() {
+                if !expected.contains_key(name) {
+                    *spurious.entry(name.clone()).or_default() += 1;
+                    misses.push(json!({
+                        "scan": scan.file_name().map(|f| f.to_string_lossy().into_owned()),
+                        "field": name, "expected": null, "read": reading.fields[name].value,
+                    }));
+                }
+            }
+        }
         let mut score = |name: &str, expected: &str, got: Option<&str>| {
             let e = scores.entry(name.to_string()).or_default();
             e.0 += 1;
@@ -359,6 +372,7 @@ pub fn eval(
                 }))
                 .collect::<Vec<_>>(),
             "misses": misses,
+            "read_where_none": spurious,
         });
         if baseline {
             out["tesseract_cli_mean_ms"] = json!(cli_ms / n);
@@ -372,6 +386,12 @@ pub fn eval(
                 "{k:<22} {ok:>6} {total:>6} {:>6.1}%",
                 100.0 * *ok as f64 / (*total).max(1) as f64
             );
+        }
+        if spurious.is_empty() {
+            println!("read where the document has none: nothing");
+        } else {
+            let list: Vec<String> = spurious.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            println!("read where the document has none: {}", list.join(", "));
         }
         println!("names, dates, numbers and grades by the scan's condition:");
         for ((c, class), (total, ok)) in &by_condition {

@@ -10,7 +10,10 @@
 //! parsed by its shape, which also drops the frame's and the seal's debris that the engine
 //! reads as letters. A few fields have no label on some documents and are found by shape
 //! alone: a line of two digit groups under the title is the series and number of a Russian
-//! diploma; a line naming a university is the institution.
+//! diploma; a line naming a university is the institution. And a layout whose labels are in
+//! no vocabulary ("Graduate:", "Awarded on:") still has `label: value` lines: the holder, the
+//! study years and the issue date still missing are taken from those no field was read from,
+//! by their values' shapes (see [`by_shape`]).
 
 use super::PageText;
 use super::Word;
@@ -629,11 +632,23 @@ fn series_and_number(lines: &[Line], cyrillic: bool, reading: &mut Reading) {
         let Some(end) = label_end(&line.words, &series_labels) else {
             continue;
         };
-        let rest: Vec<&Word> = line.words[end..]
+        let mut rest: Vec<&Word> = line.words[end..]
             .iter()
             .copied()
             .skip_while(|w| folded(&w.text).is_empty())
             .collect();
+        // "Diploma series and number: B 4417093": the label runs on in lower-case words to
+        // its colon (a series in capitals before a colon, «AB No: …», is kept).
+        if let Some(c) = rest.iter().take(3).position(|w| w.text.ends_with(':'))
+            && c + 1 < rest.len()
+            && rest[..=c].iter().all(|w| {
+                w.text
+                    .chars()
+                    .all(|ch| !ch.is_alphabetic() || ch.is_lowercase())
+            })
+        {
+            rest.drain(..=c);
+        }
         // The series: the first word, letters (one to three) or digits.
         if let Some(s) = rest.first() {
             let t = s.text.trim_matches([':', ',', '.']);
@@ -831,6 +846,7 @@ pub fn read(pages: &[PageText], reading: &mut Reading) {
     specialty_and_qualification(&lines, reading);
     study_period(&lines, reading);
     series_and_number(&lines, cyrillic, reading);
+    by_shape(&lines, reading);
     if !cyrillic {
         // A Latin-script document: words the engine read in Cyrillic look-alikes («КАҮА
         // Етге» for "KAYA Emre") are Latin words.
@@ -846,6 +862,128 @@ pub fn read(pages: &[PageText], reading: &mut Reading) {
             }
         }
     }
+}
+
+/// Patronymic endings (Russian, Uzbek, Kazakh, Kyrgyz, in either script): a value ending in
+/// one is a person's full name whatever its label says.
+const PATRONYMIC: [&str; 16] = [
+    "ovich", "evich", "ovna", "evna", "ovitch", "qizi", "o'g'li", "ogli", "uly", "kyzy", "вич",
+    "вна", "қызы", "ұлы", "кызы", "уулу",
+];
+
+/// The label-less fallbacks for a layout whose labels are not in any vocabulary ("Graduate:",
+/// "Awarded on:", "Years of study:"). Such a document still lays its fields out as
+/// `label: value` lines, and the values keep their shapes, so each field still missing is
+/// taken from a `label: value` line that no field was read from, by the value's shape alone:
+/// - the holder: two to four name words, the first such value on the page, or one ending in a
+///   patronymic; never after a signatory's label (those are read by [`signed_by`]);
+/// - the study years: two years, the first before the second by one to eight;
+/// - the issue date: the latest date not already the birth date, at least ten years after it.
+fn by_shape(lines: &[Line], reading: &mut Reading) {
+    let taken = |line: &Line, reading: &Reading| {
+        line.words.iter().any(|w| {
+            reading
+                .fields
+                .values()
+                .any(|f| f.page == line.page && overlaps(f.bbox, w.bbox))
+        })
+    };
+    // (line index, the value's words) of each free `label: value` line.
+    let free: Vec<(usize, Vec<&Word>)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !taken(l, reading))
+        .filter_map(|(i, l)| {
+            let colon = l.words.iter().take(5).position(|w| w.text.ends_with(':'))?;
+            let value = l.words[colon + 1..].to_vec();
+            (!value.is_empty()).then_some((i, value))
+        })
+        .collect();
+    if !reading.fields.contains_key("holder_name") {
+        let names: Vec<&(usize, Vec<&Word>)> = free
+            .iter()
+            .filter(|(_, v)| {
+                (2..=4).contains(&v.len())
+                    && v.iter()
+                        .all(|w| name_word(w.text.trim_end_matches([',', '.'])))
+            })
+            .collect();
+        let patronymic = names.iter().find(|(_, v)| {
+            v.last().is_some_and(|w| {
+                let t = w.text.trim_end_matches([',', '.']).to_lowercase();
+                PATRONYMIC.iter().any(|p| t.ends_with(p))
+            })
+        });
+        // Without a patronymic, only the first `label: value` line of the page: a name-shaped
+        // value further down is as likely a faculty ("Faculty: Economic Sciences").
+        let first = names
+            .first()
+            .filter(|(i, _)| Some(*i) == free.first().map(|f| f.0));
+        if let Some((i, v)) = patronymic.or(first) {
+            let value = v
+                .iter()
+                .map(|w| w.text.trim_end_matches([',', '.']))
+                .collect::<Vec<_>>()
+                .join(" ");
+            reading
+                .fields
+                .insert("holder_name".into(), field(lines[*i].page, value, v));
+        }
+    }
+    if !reading.fields.contains_key("study_start") && !reading.fields.contains_key("study_end") {
+        for (i, v) in &free {
+            let years: Vec<(i32, &Word)> = v
+                .iter()
+                .flat_map(|w| {
+                    w.text
+                        .split(['-', '–', '—'])
+                        .filter_map(|part| year(part).map(|y| (y, *w)))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            if let [(a, wa), (b, wb)] = years.as_slice()
+                && (1..=8).contains(&(b - a))
+                && full_date_in(v).is_none()
+            {
+                let page = lines[*i].page;
+                reading
+                    .fields
+                    .insert("study_start".into(), field(page, a.to_string(), &[wa]));
+                reading
+                    .fields
+                    .insert("study_end".into(), field(page, b.to_string(), &[wb]));
+                break;
+            }
+        }
+    }
+    if !reading.fields.contains_key("issue_date") {
+        let birth = reading.fields.get("birth_date").map(|f| f.value.clone());
+        let born: Option<i32> = birth.as_deref().and_then(|b| b.get(..4)?.parse().ok());
+        let latest = free
+            .iter()
+            .filter_map(|(i, v)| full_date_in(v).map(|(d, words)| (d, words, *i)))
+            .filter(|(d, _, _)| birth.as_deref() != Some(d.as_str()))
+            .filter(|(d, _, _)| {
+                let y: i32 = d[..4].parse().unwrap_or(0);
+                born.is_none_or(|b| y >= b + 10)
+            })
+            .max_by(|a, b| a.0.cmp(&b.0));
+        if let Some((d, words, i)) = latest {
+            reading
+                .fields
+                .insert("issue_date".into(), field(lines[i].page, d, &words));
+        }
+    }
+}
+
+/// The first date with day and month in the words (a year alone is not one here).
+fn full_date_in<'a>(words: &[&'a Word]) -> Option<(String, Vec<&'a Word>)> {
+    date_in(words).filter(|(d, _)| d.len() == 10)
+}
+
+/// Whether two `[x, y, width, height]` boxes share any pixel.
+fn overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
+    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
 }
 
 /// The Latin letter a Cyrillic one is mistaken for by the engine in Latin print: the
@@ -893,6 +1031,46 @@ mod tests {
             .into_iter()
             .map(|(k, f)| (k, f.value))
             .collect()
+    }
+
+    /// A layout whose labels are in no vocabulary: the holder, the study years and the issue
+    /// date are taken from its `label: value` lines by the values' shapes.
+    #[test]
+    fn an_unknown_layout_gives_its_fields_by_their_shapes() {
+        let f = fields(&[
+            "O'ZBEKISTON RESPUBLIKASI",
+            "Toshkent davlat iqtisodiyot universiteti",
+            "BAKALAVR DIPLOMI",
+            "Graduate: Yusupova Dilnoza Bakhtiyorovna",
+            "Date of birth: 14.05.2000",
+            "Diploma series and number: B 4417093",
+            "Years of study: 2017 - 2021",
+            "Speciality: Economics",
+            "Awarded on: 28.06.2021",
+            "Rector: B. T. Rakhimov",
+        ]);
+        assert_eq!(f["holder_name"], "Yusupova Dilnoza Bakhtiyorovna");
+        assert_eq!(f["birth_date"], "2000-05-14");
+        // The series letter of a post-Soviet country is kept in Cyrillic, as the reference
+        // library's series formats write it, whichever script the engine took it for.
+        assert_eq!(f["series"], "В");
+        assert_eq!(f["number"], "4417093");
+        assert_eq!(
+            (f["study_start"].as_str(), f["study_end"].as_str()),
+            ("2017", "2021")
+        );
+        assert_eq!(f["issue_date"], "2021-06-28");
+        assert_eq!(f["signed_by"], "B. T. Rakhimov");
+        // A name-shaped value that is not the first such line, without a patronymic, is not
+        // taken for the holder; a date before the holder's tenth birthday is not the issue.
+        let f = fields(&[
+            "DIPLOMA",
+            "Date of birth: 14.05.2000",
+            "Faculty: Economic Sciences",
+            "Entered: 01.09.2005",
+        ]);
+        assert!(!f.contains_key("holder_name"), "{f:?}");
+        assert!(!f.contains_key("issue_date"), "{f:?}");
     }
 
     #[test]
