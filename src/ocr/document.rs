@@ -167,13 +167,19 @@ fn field(page: usize, value: String, words: &[&Word]) -> Field {
     }
 }
 
-/// The first date in the words, wherever it starts.
+/// The first date in the words, wherever it starts, with only the words it is printed in
+/// (words after it that leave the date unchanged — the next line's, taken as candidates —
+/// are not part of it, nor of its box).
 fn date_in<'a>(words: &[&'a Word]) -> Option<(String, Vec<&'a Word>)> {
     for i in 0..words.len() {
         for len in (1..=4.min(words.len() - i)).rev() {
             if let Some(d) = iso_date(&join(&words[i..i + len]))
                 && (1900..=2100).contains(&d[..4].parse::<i32>().unwrap_or(0))
             {
+                let mut len = len;
+                while len > 1 && iso_date(&join(&words[i..i + len - 1])).as_ref() == Some(&d) {
+                    len -= 1;
+                }
                 return Some((d, words[i..i + len].to_vec()));
             }
         }
@@ -248,12 +254,16 @@ fn initial(w: &str, cyrillic: bool) -> Option<String> {
         })
         .collect();
     let parts: Vec<&str> = fixed.split_terminator('.').collect();
+    // A Latin transliteration writes some Cyrillic initials with two letters: «Х.» as "Kh.",
+    // «Ш.» as "Sh.", «Ю.» as "Yu.".
+    const DIGRAPHS: [&str; 8] = ["Kh", "Sh", "Ch", "Zh", "Ts", "Yu", "Ya", "Yo"];
     (fixed.ends_with('.')
         && !parts.is_empty()
         && parts.len() <= 2
-        && parts
-            .iter()
-            .all(|p| p.chars().count() == 1 && p.chars().all(char::is_uppercase)))
+        && parts.iter().all(|p| {
+            p.chars().count() == 1 && p.chars().all(char::is_uppercase)
+                || !cyrillic && DIGRAPHS.contains(p)
+        }))
     .then(|| {
         parts
             .iter()
@@ -438,6 +448,7 @@ fn specialty_and_qualification(lines: &[Line], reading: &mut Reading) {
         "по специальности",
         "по направлению подготовки",
         "направление подготовки",
+        "направление",
         "специальность",
         "specialty",
         "speciality",
@@ -738,20 +749,22 @@ fn series_and_number(lines: &[Line], cyrillic: bool, reading: &mut Reading) {
     }
 }
 
+/// The labels of the officials who sign.
+const SIGNATORY: [&str; 9] = [
+    "ректор",
+    "rector",
+    "директор",
+    "director",
+    "декан",
+    "dean",
+    "председатель",
+    "chairman",
+    "president",
+];
+
 fn signed_by(lines: &[Line]) -> Option<Field> {
-    let labels = [
-        "ректор",
-        "rector",
-        "директор",
-        "director",
-        "декан",
-        "dean",
-        "председатель",
-        "chairman",
-        "president",
-    ];
     for line in lines {
-        let Some(end) = label_end(&line.words, &labels) else {
+        let Some(end) = label_end(&line.words, &SIGNATORY) else {
             continue;
         };
         let rest = after_label(&line.words, end);
@@ -875,8 +888,9 @@ const PATRONYMIC: [&str; 16] = [
 /// "Awarded on:", "Years of study:"). Such a document still lays its fields out as
 /// `label: value` lines, and the values keep their shapes, so each field still missing is
 /// taken from a `label: value` line that no field was read from, by the value's shape alone:
-/// - the holder: two to four name words, the first such value on the page, or one ending in a
-///   patronymic; never after a signatory's label (those are read by [`signed_by`]);
+/// - the holder: two to four name words, on the page's first free `label: value` line above
+///   the birth date, or ending in a patronymic anywhere; never after a signatory's label
+///   (those lines are [`signed_by`]'s);
 /// - the study years: two years, the first before the second by one to eight;
 /// - the issue date: the latest date not already the birth date, at least ten years after it.
 fn by_shape(lines: &[Line], reading: &mut Reading) {
@@ -895,6 +909,10 @@ fn by_shape(lines: &[Line], reading: &mut Reading) {
         .filter(|(_, l)| !taken(l, reading))
         .filter_map(|(i, l)| {
             let colon = l.words.iter().take(5).position(|w| w.text.ends_with(':'))?;
+            // An official's line is never the holder's, even when its name was not read.
+            if label_end(&l.words[..=colon], &SIGNATORY).is_some() {
+                return None;
+            }
             let value = l.words[colon + 1..].to_vec();
             (!value.is_empty()).then_some((i, value))
         })
@@ -914,11 +932,14 @@ fn by_shape(lines: &[Line], reading: &mut Reading) {
                 PATRONYMIC.iter().any(|p| t.ends_with(p))
             })
         });
-        // Without a patronymic, only the first `label: value` line of the page: a name-shaped
-        // value further down is as likely a faculty ("Faculty: Economic Sciences").
-        let first = names
-            .first()
-            .filter(|(i, _)| Some(*i) == free.first().map(|f| f.0));
+        // Without a patronymic, only the first `label: value` line of the page, and above the
+        // birth date where one was read (the holder comes first): a name-shaped value further
+        // down is as likely a faculty ("Faculty: Economic Sciences").
+        let birth = reading.fields.get("birth_date");
+        let first = names.first().filter(|(i, v)| {
+            Some(*i) == free.first().map(|f| f.0)
+                && birth.is_none_or(|b| b.page != lines[*i].page || v[0].bbox[1] < b.bbox[1])
+        });
         if let Some((i, v)) = patronymic.or(first) {
             let value = v
                 .iter()
@@ -1061,6 +1082,24 @@ mod tests {
         );
         assert_eq!(f["issue_date"], "2021-06-28");
         assert_eq!(f["signed_by"], "B. T. Rakhimov");
+        // A date's box is its own words only, though the next line's words were candidates:
+        // the study years under the birth date stay free for the fallback.
+        let f = fields(&[
+            "КЫРГЫЗСКАЯ РЕСПУБЛИКА",
+            "Кыргызский национальный университет",
+            "Выпускник: Абдыкадыров Нурбек Асанович",
+            "Родился: 03.11.1997",
+            "Учился в университете: 2014 - 2018",
+            "Направление: Юриспруденция",
+            "Ректор: Kh. Kh. Khushvaktzoda",
+        ]);
+        assert_eq!(f["birth_date"], "1997-11-03");
+        assert_eq!(
+            (f["study_start"].as_str(), f["study_end"].as_str()),
+            ("2014", "2018")
+        );
+        assert_eq!(f["specialty"], "Юриспруденция");
+        assert_eq!(f["signed_by"], "Kh. Kh. Khushvaktzoda");
         // A name-shaped value that is not the first such line, without a patronymic, is not
         // taken for the holder; a date before the holder's tenth birthday is not the issue.
         let f = fields(&[
