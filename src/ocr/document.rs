@@ -454,6 +454,7 @@ fn specialty_and_qualification(lines: &[Line], reading: &mut Reading) {
         "speciality",
         "major",
         "field of study",
+        "department",
         "мамандығы",
     ];
     let qual_labels = [
@@ -633,7 +634,8 @@ fn registration_number(lines: &[Line]) -> Option<Field> {
 fn series_and_number(lines: &[Line], cyrillic: bool, reading: &mut Reading) {
     let number_labels = ["№", "no", "no.", "number", "номер", "nº", "n°", "ne"];
     let is_registration = |l: &Line| label_end(&l.words, &REGISTRATION).is_some();
-    let series_labels = ["series", "серия", "сериясы"];
+    // «серии» is the genitive a sentence uses: «Диплом серии ВБ № 4410927».
+    let series_labels = ["series", "серия", "серии", "сериясы"];
     let put_number = |page: usize, w: &Word, reading: &mut Reading| {
         if let Some(n) = number_word(&w.text) {
             reading.fields.insert("number".into(), field(page, n, &[w]));
@@ -775,6 +777,19 @@ fn signed_by(lines: &[Line]) -> Option<Field> {
             .is_some_and(|w| w.text.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)));
         let mut parts: Vec<String> = Vec::new();
         let mut words: Vec<&Word> = Vec::new();
+        // Academic titles before the name ("Prof. Dr. Necdet Ünüvar") are not part of it.
+        let titles = [
+            "prof.",
+            "dr.",
+            "doç.",
+            "проф.",
+            "д-р",
+            "professor",
+            "профессор",
+        ];
+        let rest = rest
+            .iter()
+            .skip_while(|w| titles.contains(&w.text.to_lowercase().as_str()));
         for w in rest {
             let t = w.text.trim_end_matches([',', ';']);
             if let Some(i) = initial(t, cyrillic) {
@@ -827,6 +842,7 @@ pub fn read(pages: &[PageText], reading: &mut Reading) {
             &lines,
             &[
                 "date of birth",
+                "birth date",
                 "дата рождения",
                 "born on",
                 "born",
@@ -892,6 +908,8 @@ const PATRONYMIC: [&str; 16] = [
 ///   the birth date, or ending in a patronymic anywhere; never after a signatory's label
 ///   (those lines are [`signed_by`]'s);
 /// - the study years: two years, the first before the second by one to eight;
+/// - the birth date: the earliest date, at least fourteen years before the issue date (read,
+///   or the latest date);
 /// - the issue date: the latest date not already the birth date, at least ten years after it.
 fn by_shape(lines: &[Line], reading: &mut Reading) {
     let taken = |line: &Line, reading: &Reading| {
@@ -975,6 +993,28 @@ fn by_shape(lines: &[Line], reading: &mut Reading) {
                     .insert("study_end".into(), field(page, b.to_string(), &[wb]));
                 break;
             }
+        }
+    }
+    // The birth date: with an issue date (read, or the latest free date), the earliest free
+    // date at least fourteen years before it.
+    if !reading.fields.contains_key("birth_date") {
+        let mut dates: Vec<(String, Vec<&Word>, usize)> = free
+            .iter()
+            .filter_map(|(i, v)| full_date_in(v).map(|(d, words)| (d, words, *i)))
+            .collect();
+        dates.sort_by(|a, b| a.0.cmp(&b.0));
+        let issued = reading
+            .fields
+            .get("issue_date")
+            .map(|f| f.value.clone())
+            .or_else(|| dates.last().map(|d| d.0.clone()));
+        let year = |d: &str| d.get(..4).and_then(|y| y.parse::<i32>().ok());
+        if let (Some((d, words, i)), Some(issued)) = (dates.first(), issued)
+            && year(&issued).zip(year(d)).is_some_and(|(a, b)| a - b >= 14)
+        {
+            reading
+                .fields
+                .insert("birth_date".into(), field(lines[*i].page, d.clone(), words));
         }
     }
     if !reading.fields.contains_key("issue_date") {
@@ -1100,6 +1140,23 @@ mod tests {
         );
         assert_eq!(f["specialty"], "Юриспруденция");
         assert_eq!(f["signed_by"], "Kh. Kh. Khushvaktzoda");
+        // A birth date under an unknown label is the earliest date, long before the issue; a
+        // series after «серии»; a signatory after their titles.
+        let f = fields(&[
+            "REPUBLIC OF TURKEY",
+            "Student: YILMAZ Zeynep",
+            "Naissance: 11.04.1998",
+            "Diploma серии ВБ № 4410927",
+            "Conferred: 24.07.2020",
+            "Rector: Prof. Dr. Necdet Unuvar",
+        ]);
+        assert_eq!(f["birth_date"], "1998-04-11");
+        assert_eq!(f["issue_date"], "2020-07-24");
+        assert_eq!(
+            (f["series"].as_str(), f["number"].as_str()),
+            ("ВБ", "4410927")
+        );
+        assert_eq!(f["signed_by"], "Necdet Unuvar");
         // A name-shaped value that is not the first such line, without a patronymic, is not
         // taken for the holder; a date before the holder's tenth birthday is not the issue.
         let f = fields(&[
