@@ -875,7 +875,7 @@ pub fn read(pages: &[PageText], reading: &mut Reading) {
     specialty_and_qualification(&lines, reading);
     study_period(&lines, reading);
     series_and_number(&lines, cyrillic, reading);
-    by_shape(&lines, reading);
+    by_shape(&lines, cyrillic, reading);
     if !cyrillic {
         // A Latin-script document: words the engine read in Cyrillic look-alikes («КАҮА
         // Етге» for "KAYA Emre") are Latin words.
@@ -900,6 +900,18 @@ const PATRONYMIC: [&str; 16] = [
     "вна", "қызы", "ұлы", "кызы", "уулу",
 ];
 
+/// The separate words that end a patronymic in Central Asian naming ("Alisher o'g'li").
+const PATRONYMIC_WORDS: [&str; 8] = [
+    "o'g'li",
+    "o‘g‘li",
+    "ogli",
+    "qizi",
+    "uly",
+    "ulı",
+    "kyzy",
+    "uulu",
+];
+
 /// The label-less fallbacks for a layout whose labels are not in any vocabulary ("Graduate:",
 /// "Awarded on:", "Years of study:"). Such a document still lays its fields out as
 /// `label: value` lines, and the values keep their shapes, so each field still missing is
@@ -908,10 +920,12 @@ const PATRONYMIC: [&str; 16] = [
 ///   the birth date, or ending in a patronymic anywhere; never after a signatory's label
 ///   (those lines are [`signed_by`]'s);
 /// - the study years: two years, the first before the second by one to eight;
+/// - the series and number: a value of one run of five digits or more, alone or after a
+///   series (one to three capitals, or six digits);
 /// - the birth date: the earliest date, at least fourteen years before the issue date (read,
 ///   or the latest date);
 /// - the issue date: the latest date not already the birth date, at least ten years after it.
-fn by_shape(lines: &[Line], reading: &mut Reading) {
+fn by_shape(lines: &[Line], cyrillic: bool, reading: &mut Reading) {
     let taken = |line: &Line, reading: &Reading| {
         line.words.iter().any(|w| {
             reading
@@ -936,12 +950,19 @@ fn by_shape(lines: &[Line], reading: &mut Reading) {
         })
         .collect();
     if !reading.fields.contains_key("holder_name") {
+        // Uzbek, Kazakh and Kyrgyz patronymics end in a lower-case word: "Alisher o'g'li".
+        let particle = |w: &Word| {
+            let t = w.text.trim_end_matches([',', '.']).to_lowercase();
+            PATRONYMIC_WORDS.contains(&t.as_str())
+        };
         let names: Vec<&(usize, Vec<&Word>)> = free
             .iter()
             .filter(|(_, v)| {
                 (2..=4).contains(&v.len())
-                    && v.iter()
-                        .all(|w| name_word(w.text.trim_end_matches([',', '.'])))
+                    && v.iter().enumerate().all(|(k, w)| {
+                        name_word(w.text.trim_end_matches([',', '.']))
+                            || k + 1 == v.len() && k >= 2 && particle(w)
+                    })
             })
             .collect();
         let patronymic = names.iter().find(|(_, v)| {
@@ -991,6 +1012,45 @@ fn by_shape(lines: &[Line], reading: &mut Reading) {
                 reading
                     .fields
                     .insert("study_end".into(), field(page, b.to_string(), &[wb]));
+                break;
+            }
+        }
+    }
+    // The series and number: a value of one long run of digits (five or more), after a
+    // series of one to three capital letters or a six-digit series, and nothing else.
+    if !reading.fields.contains_key("number") {
+        for (i, v) in &free {
+            let page = lines[*i].page;
+            let digits = |w: &Word| number_word(&w.text).filter(|n| n.len() >= 5);
+            let letters = |w: &Word| {
+                let t = w.text.trim_end_matches([',', '.']);
+                (1..=3).contains(&t.chars().count())
+                    && t.chars().all(|c| c.is_alphabetic() && c.is_uppercase())
+            };
+            let words: Vec<&Word> = v.iter().copied().filter(|w| w.text != "№").collect();
+            let found: Option<(Option<(String, &Word)>, String, &Word)> = match words.as_slice() {
+                [n] => digits(n).map(|d| (None, d, *n)),
+                [s, n] if letters(s) => digits(n).map(|d| (Some((s.text.clone(), *s)), d, *n)),
+                [s, n] => number_word(&s.text)
+                    .filter(|sd| sd.len() == 6 && sd.chars().all(|c| c.is_ascii_digit()))
+                    .and_then(|sd| digits(n).map(|d| (Some((sd, *s)), d, *n))),
+                _ => None,
+            };
+            if let Some((series, number, nw)) = found {
+                if let Some((text, sw)) = series {
+                    let text = if cyrillic {
+                        cyrillic_lookalikes(&text)
+                    } else {
+                        text
+                    };
+                    reading
+                        .fields
+                        .entry("series".into())
+                        .or_insert_with(|| field(page, text, &[sw]));
+                }
+                reading
+                    .fields
+                    .insert("number".into(), field(page, number, &[nw]));
                 break;
             }
         }
@@ -1157,6 +1217,27 @@ mod tests {
             ("ВБ", "4410927")
         );
         assert_eq!(f["signed_by"], "Necdet Unuvar");
+        // An Uzbek holder whose patronymic ends in "o'g'li"; a series and number under a
+        // label in no vocabulary, letters or six digits before the number.
+        let f = fields(&[
+            "O'ZBEKISTON RESPUBLIKASI",
+            "F.I.SH.: Karimov Jasur Alisher o'g'li",
+            "Tug'ilgan sanasi: 21.09.1999",
+            "Seriya va raqami: B 5530182",
+        ]);
+        assert_eq!(f["holder_name"], "Karimov Jasur Alisher o'g'li");
+        assert_eq!(
+            (f["series"].as_str(), f["number"].as_str()),
+            ("В", "5530182")
+        );
+        let f = fields(&["ДИПЛОМ", "Бланк: 105424 3387126"]);
+        assert_eq!(
+            (f["series"].as_str(), f["number"].as_str()),
+            ("105424", "3387126")
+        );
+        // A date is not a number.
+        let f = fields(&["DIPLOMA", "Reference: 2020 12 05"]);
+        assert!(!f.contains_key("number"), "{f:?}");
         // A name-shaped value that is not the first such line, without a patronymic, is not
         // taken for the holder; a date before the holder's tenth birthday is not the issue.
         let f = fields(&[
