@@ -900,6 +900,9 @@ const PATRONYMIC: [&str; 16] = [
     "вна", "қызы", "ұлы", "кызы", "уулу",
 ];
 
+/// A series (its text and word) if printed, the number, and the number's word.
+type SeriesNumber<'w> = (Option<(String, &'w Word)>, String, &'w Word);
+
 /// The separate words that end a patronymic in Central Asian naming ("Alisher o'g'li").
 const PATRONYMIC_WORDS: [&str; 8] = [
     "o'g'li",
@@ -1028,7 +1031,7 @@ fn by_shape(lines: &[Line], cyrillic: bool, reading: &mut Reading) {
                     && t.chars().all(|c| c.is_alphabetic() && c.is_uppercase())
             };
             let words: Vec<&Word> = v.iter().copied().filter(|w| w.text != "№").collect();
-            let found: Option<(Option<(String, &Word)>, String, &Word)> = match words.as_slice() {
+            let found: Option<SeriesNumber> = match words.as_slice() {
                 [n] => digits(n).map(|d| (None, d, *n)),
                 [s, n] if letters(s) => digits(n).map(|d| (Some((s.text.clone(), *s)), d, *n)),
                 [s, n] => number_word(&s.text)
