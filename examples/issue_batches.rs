@@ -9,38 +9,41 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use anyhow::Context as _;
 use std::sync::Arc;
 use tanba::issuance::Document;
 use tanba::issuance::synthetic::{self, attestat};
 
-fn main() {
+fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
     tanba::alloc::keep_freed_memory();
     let batches: u64 = std::env::args()
         .nth(1)
-        .map(|s| s.parse().expect("the argument is the number of batches"))
+        .map(|s| s.parse())
+        .transpose()
+        .context("the argument is the number of batches")?
         .unwrap_or(6);
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tanba::data_dir::DataDir::init(&tmp.path().join("d"), "bench.tanba/ledger").unwrap();
-    let log = Arc::new(dir.open_log().unwrap());
-    let svc = dir.open_issuance(log).unwrap();
-    let root = dir.authority_key().unwrap();
-    let key = synthetic::register_school(&svc, &root).unwrap();
+    let tmp = tempfile::tempdir()?;
+    let dir = tanba::data_dir::DataDir::init(&tmp.path().join("d"), "bench.tanba/ledger")?;
+    let log = Arc::new(dir.open_log()?);
+    let svc = dir.open_issuance(log)?;
+    let root = dir.authority_key()?;
+    let key = synthetic::register_school(&svc, &root)?;
     let today = time::macros::date!(2026 - 11 - 22);
     let msgs: Vec<Vec<u8>> = (0..2000u32)
         .map(|i| format!("{i:0300}").into_bytes())
         .collect();
     for b in 0..batches {
         let docs: Vec<Document> = (b * 100_000..(b + 1) * 100_000).map(attestat).collect();
-        let before = Usage::now();
+        let before = Usage::now()?;
         let t = std::time::Instant::now();
         let out = svc
             .issue_batch(synthetic::SCHOOL_BIN, &key, &docs, today)
-            .unwrap();
+            .map_err(|e| anyhow::anyhow!("batch {}: {e}", b + 1))?;
         let seconds = t.elapsed().as_secs_f64();
-        let after = Usage::now();
+        let after = Usage::now()?;
         drop(out);
         let t = std::time::Instant::now();
         for m in &msgs {
@@ -57,6 +60,7 @@ fn main() {
             after.resident_mb,
         );
     }
+    Ok(())
 }
 
 /// This process's CPU seconds and resident memory, from `/proc/self/stat`.
@@ -67,19 +71,24 @@ struct Usage {
 }
 
 impl Usage {
-    fn now() -> Usage {
-        let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    fn now() -> anyhow::Result<Usage> {
+        let stat = std::fs::read_to_string("/proc/self/stat")?;
+        // The fields after the command name, which is in parentheses and may hold spaces.
         let f: Vec<&str> = stat
             .rsplit(')')
             .next()
-            .unwrap()
+            .unwrap_or_default()
             .split_whitespace()
             .collect();
-        let ticks = |i: usize| f[i].parse::<f64>().unwrap() / 100.0;
-        Usage {
-            user: ticks(11),
-            system: ticks(12),
-            resident_mb: f[21].parse::<u64>().unwrap() * 4 / 1024,
-        }
+        let field = |i: usize| -> anyhow::Result<f64> {
+            f.get(i)
+                .and_then(|v| v.parse().ok())
+                .with_context(|| format!("/proc/self/stat has no number at field {}", i + 3))
+        };
+        Ok(Usage {
+            user: field(11)? / 100.0,
+            system: field(12)? / 100.0,
+            resident_mb: field(21)? as u64 * 4 / 1024,
+        })
     }
 }

@@ -328,6 +328,25 @@ impl SignedHeader {
     }
 }
 
+/// A version-1 attestat of the test school (BIN 970940001239), issued 2026-06-20 with
+/// `claims`: the fixture other modules' tests share.
+#[cfg(test)]
+pub(crate) fn issue_test_attestat(key: &IssuerSigningKey, claims: Map<String, Value>) -> Issued {
+    let bin = Bin::parse("issuer", "970940001239").expect("a valid BIN");
+    issue(
+        &IssueParams {
+            id: CredentialId::random(),
+            version: 1,
+            kind: DocumentKind::Attestat,
+            issuer: &bin,
+            key,
+            issued_on: "2026-06-20",
+        },
+        claims,
+    )
+    .expect("the test claims issue")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,19 +396,7 @@ mod tests {
     }
 
     fn issue_one(key: &IssuerSigningKey) -> Issued {
-        let bin = Bin::parse("issuer", "970940001239").unwrap();
-        issue(
-            &IssueParams {
-                id: CredentialId::random(),
-                version: 1,
-                kind: DocumentKind::Attestat,
-                issuer: &bin,
-                key,
-                issued_on: "2026-06-20",
-            },
-            claims(),
-        )
-        .unwrap()
+        issue_test_attestat(key, claims())
     }
 
     #[test]

@@ -142,27 +142,14 @@ pub fn verify(sd_jwt: &str, key: &IssuerPublicKey) -> Result<Map<String, Value>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credential::ids::Bin;
-    use crate::credential::record::{
-        CredentialId, DocumentKind, IssueParams, issue as issue_header,
-    };
 
     fn fixture() -> (IssuerSigningKey, String) {
         let key = IssuerSigningKey::generate();
-        let bin = Bin::parse("bin", "970940001239").unwrap();
         let claims = json!({"holder_name": "Әсел Жұмабаева", "grades": {"Алгебра": 5}, "level": "general_secondary"});
-        let issued = issue_header(
-            &IssueParams {
-                id: CredentialId::random(),
-                version: 1,
-                kind: DocumentKind::Attestat,
-                issuer: &bin,
-                key: &key,
-                issued_on: "2026-06-20",
-            },
+        let issued = crate::credential::record::issue_test_attestat(
+            &key,
             claims.as_object().unwrap().clone(),
-        )
-        .unwrap();
+        );
         let sd = issue(
             &issued.signed.header,
             &issued.disclosures,

@@ -266,23 +266,12 @@ mod tests {
 
     #[test]
     fn a_tanba_credential_exports_as_a_verifiable_vc_with_a_did_web_issuer() {
-        use crate::credential::ids::Bin;
-        use crate::credential::record::{CredentialId, IssueParams, issue};
         let key = IssuerSigningKey::generate();
-        let bin = Bin::parse("bin", "970940001239").unwrap();
         let claims = json!({"holder_name": "Әсел Жұмабаева", "level": "general_secondary"});
-        let issued = issue(
-            &IssueParams {
-                id: CredentialId::random(),
-                version: 1,
-                kind: DocumentKind::Attestat,
-                issuer: &bin,
-                key: &key,
-                issued_on: "2026-06-20",
-            },
+        let issued = crate::credential::record::issue_test_attestat(
+            &key,
             claims.as_object().unwrap().clone(),
-        )
-        .unwrap();
+        );
         let host = "127.0.0.1:8080";
         let did = issuer_did(host, "970940001239");
         assert_eq!(did, "did:web:127.0.0.1%3A8080:issuers:970940001239");

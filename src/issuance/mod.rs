@@ -863,21 +863,9 @@ mod tests {
     #[test]
     fn new_public_record_reads_back_whole() {
         let key = IssuerSigningKey::generate();
-        let bin = Bin::parse("issuer", "970940001239").unwrap();
         let mut claims = Map::new();
         claims.insert("holder_name".into(), Value::from("Әсел \"Жұмабаева\""));
-        let out = issue(
-            &IssueParams {
-                id: CredentialId::random(),
-                version: 1,
-                kind: DocumentKind::Attestat,
-                issuer: &bin,
-                key: &key,
-                issued_on: "2026-06-20",
-            },
-            claims,
-        )
-        .unwrap();
+        let out = crate::credential::record::issue_test_attestat(&key, claims);
         let row = new_public_record(&out, 123_456_789_012);
         let read: PublicRecord = serde_json::from_slice(&row).unwrap();
         assert_eq!(

@@ -1058,20 +1058,21 @@ fn by_shape(lines: &[Line], cyrillic: bool, reading: &mut Reading) {
             }
         }
     }
+    // The free lines' dates, earliest first (both fallbacks below choose among them).
+    let mut dates: Vec<(String, Vec<&Word>, usize)> = free
+        .iter()
+        .filter_map(|(i, v)| full_date_in(v).map(|(d, words)| (d, words, *i)))
+        .collect();
+    dates.sort_by(|a, b| a.0.cmp(&b.0));
+    let year = |d: &str| d.get(..4).and_then(|y| y.parse::<i32>().ok());
     // The birth date: with an issue date (read, or the latest free date), the earliest free
     // date at least fourteen years before it.
     if !reading.fields.contains_key("birth_date") {
-        let mut dates: Vec<(String, Vec<&Word>, usize)> = free
-            .iter()
-            .filter_map(|(i, v)| full_date_in(v).map(|(d, words)| (d, words, *i)))
-            .collect();
-        dates.sort_by(|a, b| a.0.cmp(&b.0));
         let issued = reading
             .fields
             .get("issue_date")
             .map(|f| f.value.clone())
             .or_else(|| dates.last().map(|d| d.0.clone()));
-        let year = |d: &str| d.get(..4).and_then(|y| y.parse::<i32>().ok());
         if let (Some((d, words, i)), Some(issued)) = (dates.first(), issued)
             && year(&issued).zip(year(d)).is_some_and(|(a, b)| a - b >= 14)
         {
@@ -1080,22 +1081,18 @@ fn by_shape(lines: &[Line], cyrillic: bool, reading: &mut Reading) {
                 .insert("birth_date".into(), field(lines[*i].page, d.clone(), words));
         }
     }
+    // The issue date: the latest free date that is not the birth date, ten years after it.
     if !reading.fields.contains_key("issue_date") {
         let birth = reading.fields.get("birth_date").map(|f| f.value.clone());
-        let born: Option<i32> = birth.as_deref().and_then(|b| b.get(..4)?.parse().ok());
-        let latest = free
-            .iter()
-            .filter_map(|(i, v)| full_date_in(v).map(|(d, words)| (d, words, *i)))
-            .filter(|(d, _, _)| birth.as_deref() != Some(d.as_str()))
-            .filter(|(d, _, _)| {
-                let y: i32 = d[..4].parse().unwrap_or(0);
-                born.is_none_or(|b| y >= b + 10)
-            })
-            .max_by(|a, b| a.0.cmp(&b.0));
+        let born = birth.as_deref().and_then(year);
+        let latest = dates.iter().rev().find(|(d, _, _)| {
+            birth.as_deref() != Some(d.as_str())
+                && born.is_none_or(|b| year(d).is_some_and(|y| y >= b + 10))
+        });
         if let Some((d, words, i)) = latest {
             reading
                 .fields
-                .insert("issue_date".into(), field(lines[i].page, d, &words));
+                .insert("issue_date".into(), field(lines[*i].page, d.clone(), words));
         }
     }
 }
