@@ -139,6 +139,7 @@ finding-apostille-not-party = {$country} was not a party to the Apostille Conven
 finding-apostille-before-document = The apostille ({$apostille_date}) is dated before the document it certifies ({$issue_date}).
 finding-seal-missing = No seal was found on the {$kind} ({$pages} pages).
 finding-seal-mismatch = The seal is not {$institution}'s: it matches the enrolled reference seal at {$similarity} (at least {$min} expected).
+finding-signature-mismatch = The signature is not like {$signed_by}'s enrolled for {$institution}: similarity {$similarity} (at least {$min} expected).
 finding-signature-missing = No signature was found beside the signatory {$signed_by}.
 finding-edit-patch = The paper under the {$field} «{$value}» differs from the paper around it by {$step} grey levels (at most {$max} expected): a pasted or retyped patch.
 finding-edit-recompressed = The {$field} ({$value}) changes {$ratio} as much as the page's other print when saved again at JPEG quality {$at_quality} (at most {$max} means a ghost): it was pasted from a copy saved at a lower quality than the file ({$file_quality}).

@@ -138,6 +138,7 @@ finding-apostille-not-party = {$country} {$date} күні Апостиль ту�
 finding-apostille-before-document = Апостиль ({$apostille_date}) өзі куәландыратын құжаттан ({$issue_date}) бұрын жасалған.
 finding-seal-missing = Құжатта ({$kind}, беттер: {$pages}) мөр табылмады.
 finding-seal-mismatch = Мөр {$institution} эталонына сәйкес келмейді: ұқсастығы {$similarity} (кемінде {$min} күтіледі).
+finding-signature-mismatch = Қолтаңба {$signed_by} эталондық қолтаңбасына ұқсамайды ({$institution}): ұқсастығы {$similarity} (кемінде {$min} күтіледі).
 finding-signature-missing = {$signed_by} қол қоюшының жанында қолтаңба табылмады.
 finding-edit-patch = {$field} өрісінің «{$value}» астындағы қағаз айналасындағы қағаздан {$step} сұр деңгейге өзгеше (ең көбі {$max}): жапсырылған не қайта басылған үзінді.
 finding-edit-recompressed = {$field} өрісі ({$value}) JPEG {$at_quality} сапасымен қайта сақталғанда беттің басқа мәтінінің {$ratio} үлесіндей ғана өзгереді (шегі {$max}): ол файлдан ({$file_quality}) төмен сапамен сақталған көшірмеден қойылған.

@@ -138,6 +138,7 @@ finding-apostille-not-party = {$country} не была участницей Ко
 finding-apostille-before-document = Апостиль ({$apostille_date}) датирован раньше удостоверяемого документа ({$issue_date}).
 finding-seal-missing = На документе ({$kind}, страниц: {$pages}) не найдена печать.
 finding-seal-mismatch = Печать не совпадает с эталоном {$institution}: сходство {$similarity} (ожидается не менее {$min}).
+finding-signature-mismatch = Подпись не похожа на эталонную подпись {$signed_by} ({$institution}): сходство {$similarity} (ожидается не менее {$min}).
 finding-signature-missing = Рядом с подписантом {$signed_by} не найдена подпись.
 finding-edit-patch = Бумага под полем {$field} «{$value}» отличается от бумаги вокруг на {$step} уровней серого (допустимо до {$max}): вклеенный или перепечатанный фрагмент.
 finding-edit-recompressed = Поле {$field} ({$value}) при повторном сохранении в JPEG с качеством {$at_quality} меняется в {$ratio} раза от остального текста страницы (порог {$max}): оно вставлено из копии, сохранённой с более низким качеством, чем файл ({$file_quality}).

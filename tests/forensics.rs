@@ -397,3 +397,131 @@ fn an_enrolled_seal_catches_another_stamp_and_an_unreadable_scan_enrols_nothing(
         "{report}"
     );
 }
+
+/// An enrolled signature: `tanba references enroll` keeps the signatory's signature with
+/// their name; a copy of the diploma whose signature was painted out and signed by another
+/// hand is flagged `signature.mismatch` at the new signature, and the twin signed by the same
+/// official (its dates changed) is not.
+#[test]
+fn an_enrolled_signature_catches_another_hand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = tmp.path().join("set");
+    let data = tmp.path().join("data");
+    let (code, _, err) = run(&[
+        "forensics",
+        "generate",
+        "--out",
+        &set.display().to_string(),
+        "--count",
+        "1",
+        "--seed",
+        "52003",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let d = data.display().to_string();
+    let genuine = set.join("diploma-52003.jpg");
+    let (code, out, err) = run(&[
+        "references",
+        "enroll",
+        &genuine.display().to_string(),
+        "--data",
+        &d,
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let entry: Value = serde_json::from_slice(&out).unwrap();
+    assert!(
+        entry["signature"].as_array().is_some_and(|s| !s.is_empty()),
+        "{entry}"
+    );
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(set.join("diploma-52003.json")).unwrap()).unwrap();
+    let signer = truth["fields"]["signed_by"].as_str().unwrap();
+    let enrolled = entry["signatory"].as_str().unwrap();
+    assert_ne!(
+        tanba::ocr::names::compare(signer, enrolled).verdict,
+        "different",
+        "{entry}"
+    );
+
+    // Where the signature is, as the check finds it.
+    let received = tanba::intake::Received::check(
+        &genuine.display().to_string(),
+        std::fs::read(&genuine).unwrap(),
+    )
+    .unwrap();
+    let mut reader = tanba::ocr::Reader::new("rus+kaz+eng").unwrap();
+    let read = tanba::forensics::read(
+        &mut reader,
+        &received,
+        None,
+        &tanba::ocr::preprocess::Options::default(),
+    )
+    .unwrap();
+    let found = tanba::forensics::signature::find(&read.reading, &read.pages).expect("signed");
+    let [x, y, w, h] = found.bbox;
+    // Painted out with the paper beside it, then signed by someone else.
+    let mut page = read.pages[found.page].clone();
+    let paper = *page.get_pixel(x.saturating_sub(30), y + h / 2);
+    imageproc::drawing::draw_filled_rect_mut(
+        &mut page,
+        imageproc::rect::Rect::at(x as i32 - 3, y as i32 - 3).of_size(w + 6, h + 6),
+        paper,
+    );
+    let stroke = tanba::ocr::synth::signature_stroke(
+        x as f32,
+        (y + h / 2) as f32,
+        "Someone Else Entirely",
+        7,
+    );
+    for s in stroke.windows(2) {
+        imageproc::drawing::draw_line_segment_mut(&mut page, s[0], s[1], image::Luma([45]));
+        imageproc::drawing::draw_line_segment_mut(
+            &mut page,
+            (s[0].0, s[0].1 + 1.0),
+            (s[1].0, s[1].1 + 1.0),
+            image::Luma([45]),
+        );
+    }
+    let forged = tmp.path().join("forged.png");
+    page.save(&forged).unwrap();
+    let app = tmp.path().join("app.json");
+    std::fs::write(&app, truth["application"].to_string()).unwrap();
+    let check_with = |file: &Path| {
+        let (code, out, err) = run(&[
+            "check",
+            &file.display().to_string(),
+            "--application",
+            &app.display().to_string(),
+            "--references",
+            &d,
+            "--json",
+        ]);
+        assert!(code == 0 || code == 1, "{err}");
+        serde_json::from_slice::<Value>(&out).unwrap()
+    };
+    let report = check_with(&forged);
+    let mismatch = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "signature.mismatch")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(mismatch["severity"], "warning");
+    let b = mismatch["box"].as_array().unwrap();
+    assert!(
+        (b[0].as_u64().unwrap() as u32).abs_diff(x) < 40,
+        "{mismatch}"
+    );
+    assert_eq!(report["route"], "review");
+    // The same official's hand on the twin: no mismatch.
+    let report = check_with(&set.join("diploma-52003-dates.jpg"));
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["code"] != "signature.mismatch"),
+        "{report}"
+    );
+}

@@ -1,5 +1,5 @@
 //! Reference samples enrolled from known-genuine scans (`tanba references enroll`), and the
-//! check against them (`seal.mismatch`).
+//! seal's check against them (`seal.mismatch`; the signature's is [`super::signature`]).
 //!
 //! Enrolling reads a genuine document of an institution of the library, finds its round seal
 //! (as [`super::marks::seals`] does) and the signature beside its signatory, and keeps, in
@@ -7,7 +7,8 @@
 //!
 //! - `<institution>/seal.png` and `<institution>/signature.png`, crops shown to officers beside
 //!   a case's scan;
-//! - `index.json`: per institution, the source file's hash, when, and the seal's descriptor.
+//! - `index.json`: per institution, the source file's hash, when, the seal's descriptor, and
+//!   the signature's with its signatory's name.
 //!
 //! The seal's descriptor is what survives a stamp turned any way, a scan or a phone photo:
 //! the ink's radial profile (the mean darkness on 24 rings from the centre to the rim — where
@@ -48,6 +49,12 @@ pub struct Enrolled {
     pub enrolled_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal: Option<Vec<f32>>,
+    /// The signature's descriptor ([`super::signature`]), and whose it is: the signatory's
+    /// name as read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Vec<f32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatory: Option<String>,
     /// Files under `DIR/references/<institution>/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal_png: Option<String>,
@@ -152,7 +159,7 @@ impl Library {
             .iter()
             .enumerate()
             .find_map(|(i, p)| super::marks::seals(p).into_iter().next().map(|s| (i, s)));
-        let signature = super::marks::signature_region(r, &read.pages);
+        let signature = super::signature::find(r, &read.pages);
         if seal.is_none() && signature.is_none() {
             return Err(EnrollError::NothingFound);
         }
@@ -167,6 +174,8 @@ impl Library {
             source: r.file.sha256.clone(),
             enrolled_at: crate::review::now(),
             seal: None,
+            signature: None,
+            signatory: None,
             seal_png: None,
             signature_png: None,
         };
@@ -176,9 +185,11 @@ impl Library {
             crop(page, s.bbox(), s.r / 5).save(tmp.join("seal.png"))?;
             entry.seal_png = Some("seal.png".into());
         }
-        if let Some((i, b)) = signature {
-            crop(&read.pages[i], b, 8).save(tmp.join("signature.png"))?;
+        if let Some(found) = signature {
+            crop(&read.pages[found.page], found.bbox, 8).save(tmp.join("signature.png"))?;
             entry.signature_png = Some("signature.png".into());
+            entry.signature = Some(found.descriptor);
+            entry.signatory = r.fields.get("signed_by").map(|f| f.value.clone());
         }
         // The images in place, then the index that names them.
         if dir.exists() {
@@ -212,16 +223,29 @@ fn crop(page: &GrayImage, b: [u32; 4], margin: u32) -> GrayImage {
     image::imageops::crop_imm(page, x, y, w.max(1), h.max(1)).to_image()
 }
 
-/// The seal's turn-invariant descriptor: the radial profile, then the angular spectrum of
-/// four bands, each part scaled to unit length.
-pub fn descriptor(page: &GrayImage, s: &Seal) -> Vec<f32> {
-    // Paper: the 90th percentile of the square about the seal; ink: darker than it.
+/// The paper about a seal (the 90th percentile of the square round it; ink is darker) and
+/// the span from it to the darkest ink.
+fn tones(page: &GrayImage, s: &Seal) -> (f32, f32) {
     let b = crop(page, s.bbox(), s.r / 4);
     let mut levels: Vec<u8> = b.pixels().map(|p| p.0[0]).collect();
     levels.sort_unstable();
     let paper = levels[levels.len() * 9 / 10] as f32;
     let darkest = levels[levels.len() / 100] as f32;
-    let span = (paper - darkest).max(16.0);
+    (paper, (paper - darkest).max(16.0))
+}
+
+/// The disc a seal's ink lies in — its centre refined and its outer rim, which may lie
+/// beyond the ring the finder locked on: `(cx, cy, radius)`.
+pub fn disc(page: &GrayImage, s: &Seal) -> (f32, f32, f32) {
+    let (paper, span) = tones(page, s);
+    let c = centred(page, s, paper, span);
+    (c.cx as f32, c.cy as f32, rim(page, &c, paper, span))
+}
+
+/// The seal's turn-invariant descriptor: the radial profile, then the angular spectrum of
+/// four bands, each part scaled to unit length.
+pub fn descriptor(page: &GrayImage, s: &Seal) -> Vec<f32> {
+    let (paper, span) = tones(page, s);
     let s = &centred(page, s, paper, span);
     let (cx, cy) = (s.cx as f32, s.cy as f32);
     let r = rim(page, s, paper, span);

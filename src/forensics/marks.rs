@@ -328,7 +328,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
 /// Where a diploma's signature should be: right of the signatory's name, three lines up and
 /// down, short of the page's last tenth (where a frame's rules would count as ink). The page
 /// index and the region.
-fn signature_area(
+pub(super) fn signature_area(
     reading: &crate::ocr::FileReading,
     pages: &[GrayImage],
 ) -> Option<(usize, [u32; 4])> {
@@ -373,17 +373,6 @@ fn signature_ink(
         region,
         &text.words,
     ))
-}
-
-/// A diploma's signature, for enrolment: the page index and the box of the ink right of
-/// its signatory's name, when there is some.
-pub fn signature_region(
-    reading: &crate::ocr::FileReading,
-    pages: &[GrayImage],
-) -> Option<(usize, [u32; 4])> {
-    let (i, region) = signature_area(reading, pages)?;
-    let found: Vec<(usize, Seal)> = seals(&pages[i]).into_iter().map(|s| (i + 1, s)).collect();
-    (signature_ink(reading, pages, i, region, &found)? >= 0.0015).then_some((i, region))
 }
 
 #[cfg(test)]

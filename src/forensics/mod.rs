@@ -17,6 +17,7 @@ pub mod grades;
 pub mod marks;
 pub mod references;
 pub mod repeat;
+pub mod signature;
 
 use crate::i18n::Lang;
 use crate::intake::Application;
@@ -244,6 +245,7 @@ pub fn check(scans: &[Scan], ctx: &Context) -> Vec<Finding> {
         grades::check(scan, ctx, &mut out);
         marks::check(scan, &mut out);
         enrolled::check(scan, ctx, &mut out);
+        signature::check(scan, ctx, &mut out);
         edit::check(scan, &mut out);
         ghost::check(scan, &mut out);
         if let Some(seen) = ctx.seen {

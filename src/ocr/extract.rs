@@ -387,21 +387,7 @@ pub(crate) fn unexplained_ink(img: &GrayImage, region: [u32; 4], words: &[Word])
     if x1 <= x || y1 <= y {
         return 0.0;
     }
-    // Only confident real words explain ink (a stamp read as "(0 )" does not), and only
-    // those that reach into the region need testing, once, not per pixel.
-    let explaining: Vec<[u32; 4]> = words
-        .iter()
-        .filter(|wd| {
-            let b = wd.bbox;
-            wd.confidence > 0.8
-                && wd.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
-                && b[0] < x1
-                && b[0] + b[2] > x
-                && b[1] < y1
-                && b[1] + b[3] > y
-        })
-        .map(|wd| wd.bbox)
-        .collect();
+    let explaining = explaining_words(region, words);
     let inside_word = |px: u32, py: u32| {
         explaining
             .iter()
@@ -416,6 +402,26 @@ pub(crate) fn unexplained_ink(img: &GrayImage, region: [u32; 4], words: &[Word])
         }
     }
     ink as f32 / ((x1 - x) as u64 * (y1 - y) as u64) as f32
+}
+
+/// The boxes of the printed words that explain ink in `region`: only confident real words
+/// (a stamp read as "(0 )" does not explain its ink), and only those reaching into it.
+pub(crate) fn explaining_words(region: [u32; 4], words: &[Word]) -> Vec<[u32; 4]> {
+    let [x, y, w, h] = region;
+    let (x1, y1) = (x + w, y + h);
+    words
+        .iter()
+        .filter(|wd| {
+            let b = wd.bbox;
+            wd.confidence > 0.8
+                && wd.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+                && b[0] < x1
+                && b[0] + b[2] > x
+                && b[1] < y1
+                && b[1] + b[3] > y
+        })
+        .map(|wd| wd.bbox)
+        .collect()
 }
 
 /// Reads the kind, the country and the fields out of the pages (`images`: the received

@@ -780,7 +780,11 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
             frame,
         );
     }
-    signature(&mut img, 900.0, signer_row as f32 + 20.0, &mut rng);
+    let signer = truth
+        .get("signed_by")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    signature(&mut img, 900.0, signer_row as f32 + 20.0, signer, &mut rng);
     if tamper == Some(Tamper::Seal) {
         // Drawn nowhere, so that the twin's scan draws the same noise as its genuine's.
         seal(&mut RgbImage::new(1, 1), 0, 0, 100, &mut rng);

@@ -231,25 +231,80 @@ pub fn other_stamp(page: &mut GrayImage, cx: i32, cy: i32, r: i32, paper: u8) {
     }
 }
 
-/// A signature: a few connected loops of a pen stroke, two pixels wide.
-fn signature(img: &mut RgbImage, x: f32, y: f32, rng: &mut Mix) {
+/// A signature by `signer`: the pen's path is theirs — drawn from their name, so every
+/// document one official signs carries the same signature, as on paper — and each signing
+/// varies as a hand does (a little larger or smaller, taller or flatter, slanted), from three
+/// draws of `rng`. Two pixels wide, in blue-black ink, starting at (`x`, `y`).
+fn signature(img: &mut RgbImage, x: f32, y: f32, signer: &str, rng: &mut Mix) {
     let ink = Rgb([20, 30, 90]);
-    let loops = 3 + (rng.next() % 3) as usize;
-    let width = rng.range(180.0, 280.0);
-    let height = rng.range(30.0, 60.0);
-    let mut last = (x, y);
-    let steps = 240;
-    for i in 1..=steps {
-        let t = i as f32 / steps as f32;
-        let a = t * loops as f32 * std::f32::consts::TAU;
-        let p = (
-            x + t * width + a.cos() * 18.0,
-            y + a.sin() * height * (1.0 - 0.5 * t) - t * 20.0,
-        );
-        draw_line_segment_mut(img, last, p, ink);
-        draw_line_segment_mut(img, (last.0, last.1 + 1.0), (p.0, p.1 + 1.0), ink);
-        last = p;
+    for (a, b) in signature_path(x, y, signer, rng)
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+    {
+        draw_line_segment_mut(img, a, b, ink);
+        draw_line_segment_mut(img, (a.0, a.1 + 1.0), (b.0, b.1 + 1.0), ink);
     }
+}
+
+/// `signer`'s signature as the generator draws it, the `signing`-th time: the points of its
+/// stroke from (`x`, `y`) — for the reference-signature check's tests and measurement.
+pub fn signature_stroke(x: f32, y: f32, signer: &str, signing: u64) -> Vec<(f32, f32)> {
+    signature_path(x, y, signer, &mut Mix(signing))
+}
+
+/// The points of [`signature`]'s stroke.
+fn signature_path(x: f32, y: f32, signer: &str, rng: &mut Mix) -> Vec<(f32, f32)> {
+    // The signer's hand: FNV-1a of the name seeds how the pen loops, sweeps and rises.
+    let mut hand = Mix(signer.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    }));
+    // Round loops, sharp peaks, or a tall capital before smaller loops.
+    let style = hand.next() % 3;
+    let loops = 2.0 + (hand.next() % 5) as f32;
+    let width = hand.range(180.0, 280.0);
+    let height = hand.range(30.0, 60.0);
+    let sweep = hand.range(10.0, 26.0);
+    let fade = hand.range(0.2, 0.7);
+    let rise = hand.range(0.0, 35.0);
+    let (wobble, wobble_freq, wobble_phase) = (
+        hand.range(0.0, 14.0),
+        *hand.pick(&[0.5f32, 1.5, 2.5]),
+        hand.range(0.0, std::f32::consts::TAU),
+    );
+    let underline = hand.unit() < 0.5;
+    // This signing: three draws, as many as the stroke took before it was the signer's.
+    let size = 0.95 + (rng.next() % 1000) as f32 / 10_000.0;
+    let tall = rng.range(0.93, 1.07);
+    let slant = rng.range(-0.06, 0.06);
+    let steps = 240;
+    let mut points = Vec::with_capacity(steps + 40);
+    for i in 0..=steps {
+        let t = i as f32 / steps as f32;
+        let a = t * loops * std::f32::consts::TAU;
+        let (wave, capital) = match style {
+            1 => (std::f32::consts::FRAC_2_PI * a.sin().asin(), 1.0),
+            2 if t < 1.0 / loops => (a.sin(), 1.7),
+            _ => (a.sin(), 1.0),
+        };
+        let dx = t * width + a.cos() * sweep;
+        let dy = (wave * capital * height * (1.0 - fade * t)
+            + wobble * (a * wobble_freq + wobble_phase).sin())
+            * tall
+            - t * rise;
+        points.push((dx, dy));
+    }
+    if underline {
+        // Back under the name, left, with a slight fall.
+        let (ex, ey) = points[steps];
+        for i in 1..=40 {
+            let t = i as f32 / 40.0;
+            points.push((ex - t * width * 0.8, ey + height * 0.9 * t.sqrt()));
+        }
+    }
+    points
+        .into_iter()
+        .map(|(dx, dy)| (x + (dx + slant * dy) * size, y + dy * size))
+        .collect()
 }
 
 /// The `seed`-th apostille certificate, scanned at 200 dpi.
@@ -375,7 +430,7 @@ pub fn apostille(seed: u64) -> Result<Sample, SynthError> {
     }
     if has_signature {
         let y = row("10. Signature:") as f32 + 30.0;
-        signature(&mut img, left as f32 + 980.0, y, &mut rng);
+        signature(&mut img, left as f32 + 980.0, y, &signed_by, &mut rng);
     }
     // The certificate's frame.
     for k in 0..3 {

@@ -532,7 +532,7 @@ fn render(seed: u64, tamper: Option<GradesTamper>, attestat: bool) -> Result<Sam
         format!("Ректор {signer}")
     };
     draw(&mut img, &signer_line, margin, y, base, false);
-    signature(&mut img, 900.0, y as f32 + 20.0, &mut rng);
+    signature(&mut img, 900.0, y as f32 + 20.0, signer, &mut rng);
     seal(&mut img, 1200, y + 40, 100, &mut rng);
 
     let phone = rng.unit() < 1.0 / 3.0;
