@@ -73,13 +73,13 @@ fn ink_of(
         return None;
     }
     // Each seal's whole disc: out to its outer rim, and at least half as far again as the
-    // ring found (a phone's slant can hide the rim from the search; the same seal is then
-    // masked alike on every document bearing it).
+    // ring found (a phone's slant or a blur can hide the rim from the search; the same seal
+    // is then masked alike on every document bearing it), with the ink's blur beyond.
     let discs: Vec<(f32, f32, f32)> = seals
         .iter()
         .map(|s| {
             let (cx, cy, rim) = super::enrolled::disc(page, s);
-            (cx, cy, rim.max(s.r as f32 * 1.5) + 4.0)
+            (cx, cy, rim.max(s.r as f32 * 1.5) + 8.0)
         })
         .collect();
     let explaining = crate::ocr::extract::explaining_words(region, words);
