@@ -284,6 +284,12 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             out.push(finding(name, &f.value, step).at(sha, f.page, bbox));
         }
     }
+    let signature_area = super::marks::signature_area(scan.reading, scan.pages);
+    let signer_height = scan
+        .reading
+        .fields
+        .get("signed_by")
+        .map_or(u32::MAX / 4, |f| f.bbox[3]);
     for text in &scan.reading.pages {
         let i = text.page.saturating_sub(1);
         let Some(page) = scan.pages.get(i) else {
@@ -291,12 +297,21 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         };
         let halo = halo(i);
         // Words the engine is sure of: a stamp or a signature read as "OG)" would make its
-        // line as tall as itself and take the seal's ink in.
+        // line as tall as itself and take the seal's ink in. A signature can be read with
+        // confidence too ("YY)"): where it lies, a word taller than the signatory's name
+        // by half is its ink, not print.
+        let signature = signature_area
+            .filter(|(p, _)| *p == i)
+            .map(|(_, area)| area);
         let words: Vec<&Word> = text
             .words
             .iter()
             .filter(|w| {
-                w.confidence >= 0.7 && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+                w.confidence >= 0.7
+                    && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+                    && !signature.is_some_and(|area| {
+                        overlaps(w.bbox, area) && w.bbox[3] * 2 > signer_height * 3
+                    })
             })
             .collect();
         for (bbox, line) in lines(&words) {
