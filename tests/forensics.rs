@@ -267,15 +267,11 @@ fn a_blank_scan_is_unreadable_and_bad_arguments_are_named() {
     assert!(err.contains("no genuine scans"), "{err}");
 }
 
-/// `tanba references enroll` keeps a genuine diploma's seal and signature as its
-/// institution's references; `tanba check --references` then flags a copy whose seal was
-/// replaced by another office's stamp (`seal.mismatch`, at the seal) and leaves a document
-/// with the genuine seal alone. An unreadable scan enrols nothing, and says why.
-#[test]
-fn an_enrolled_seal_catches_another_stamp_and_an_unreadable_scan_enrols_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let set = tmp.path().join("set");
-    let data = tmp.path().join("data");
+/// A one-diploma set generated from `seed` in `dir/set`, its genuine scan enrolled as its
+/// institution's references in `dir/data`, and its application written to `dir/app.json`:
+/// (the genuine scan, the enrolment's JSON, the ground truth).
+fn enrolled_diploma(dir: &Path, seed: u64) -> (std::path::PathBuf, Value, Value) {
+    let set = dir.join("set");
     let (code, _, err) = run(&[
         "forensics",
         "generate",
@@ -284,38 +280,76 @@ fn an_enrolled_seal_catches_another_stamp_and_an_unreadable_scan_enrols_nothing(
         "--count",
         "1",
         "--seed",
-        "52003",
+        &seed.to_string(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let d = data.display().to_string();
-
-    // Unreadable: refused, nothing written.
-    let blank = tmp.path().join("blank.png");
-    image::GrayImage::from_pixel(1240, 1754, image::Luma([238]))
-        .save(&blank)
-        .unwrap();
-    let (code, _, err) = run(&[
-        "references",
-        "enroll",
-        &blank.display().to_string(),
-        "--data",
-        &d,
-    ]);
-    assert_eq!(code, 2);
-    assert!(err.contains("could not be read"), "{err}");
-    assert!(!data.join("references/index.json").exists());
-
-    let genuine = set.join("diploma-52003.jpg");
+    let genuine = set.join(format!("diploma-{seed}.jpg"));
     let (code, out, err) = run(&[
         "references",
         "enroll",
         &genuine.display().to_string(),
         "--data",
-        &d,
+        &dir.join("data").display().to_string(),
         "--json",
     ]);
     assert_eq!(code, 0, "{err}");
-    let entry: Value = serde_json::from_slice(&out).unwrap();
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(genuine.with_extension("json")).unwrap()).unwrap();
+    std::fs::write(dir.join("app.json"), truth["application"].to_string()).unwrap();
+    (genuine, serde_json::from_slice(&out).unwrap(), truth)
+}
+
+/// The report's finding of `code`; the test fails, showing the report, if there is none.
+fn finding<'a>(report: &'a Value, code: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code}: {report}"))
+}
+
+/// `tanba check FILE` against `dir/app.json` and the references enrolled in `dir/data`.
+fn check_enrolled(dir: &Path, file: &Path) -> Value {
+    let (code, out, err) = run(&[
+        "check",
+        &file.display().to_string(),
+        "--application",
+        &dir.join("app.json").display().to_string(),
+        "--references",
+        &dir.join("data").display().to_string(),
+        "--json",
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// `tanba references enroll` keeps a genuine diploma's seal and signature as its
+/// institution's references; `tanba check --references` then flags a copy whose seal was
+/// replaced by another office's stamp (`seal.mismatch`, at the seal) and leaves a document
+/// with the genuine seal alone. An unreadable scan enrols nothing, and says why.
+#[test]
+fn an_enrolled_seal_catches_another_stamp_and_an_unreadable_scan_enrols_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Unreadable: refused, nothing written.
+    let blank = tmp.path().join("blank.png");
+    image::GrayImage::from_pixel(1240, 1754, image::Luma([238]))
+        .save(&blank)
+        .unwrap();
+    let empty = tmp.path().join("empty");
+    let (code, _, err) = run(&[
+        "references",
+        "enroll",
+        &blank.display().to_string(),
+        "--data",
+        &empty.display().to_string(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("could not be read"), "{err}");
+    assert!(!empty.join("references/index.json").exists());
+
+    let (genuine, entry, _) = enrolled_diploma(tmp.path(), 52003);
+    let data = tmp.path().join("data");
     let institution = entry["institution"].as_str().unwrap();
     assert!(
         entry["seal"].as_array().is_some_and(|s| !s.is_empty()),
@@ -333,7 +367,7 @@ fn an_enrolled_seal_catches_another_stamp_and_an_unreadable_scan_enrols_nothing(
         "enroll",
         &genuine.display().to_string(),
         "--data",
-        &d,
+        &data.display().to_string(),
         "--institution",
         "no-such-school",
     ]);
@@ -354,30 +388,8 @@ fn an_enrolled_seal_catches_another_stamp_and_an_unreadable_scan_enrols_nothing(
     );
     let forged = tmp.path().join("forged.png");
     page.save(&forged).unwrap();
-    let truth: Value =
-        serde_json::from_slice(&std::fs::read(set.join("diploma-52003.json")).unwrap()).unwrap();
-    let app = tmp.path().join("app.json");
-    std::fs::write(&app, truth["application"].to_string()).unwrap();
-    let check_with = |file: &Path| {
-        let (code, out, err) = run(&[
-            "check",
-            &file.display().to_string(),
-            "--application",
-            &app.display().to_string(),
-            "--references",
-            &d,
-            "--json",
-        ]);
-        assert!(code == 0 || code == 1, "{err}");
-        serde_json::from_slice::<Value>(&out).unwrap()
-    };
-    let report = check_with(&forged);
-    let mismatch = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "seal.mismatch")
-        .unwrap_or_else(|| panic!("{report}"));
+    let report = check_enrolled(tmp.path(), &forged);
+    let mismatch = finding(&report, "seal.mismatch");
     assert_eq!(mismatch["severity"], "critical");
     let b = mismatch["box"].as_array().unwrap();
     let x = b[0].as_u64().unwrap() as u32;
@@ -387,13 +399,10 @@ fn an_enrolled_seal_catches_another_stamp_and_an_unreadable_scan_enrols_nothing(
     );
     assert_eq!(report["route"], "review");
     // A document with the genuine seal (the twin whose dates were changed) has no mismatch.
-    let report = check_with(&set.join("diploma-52003-dates.jpg"));
+    let twin = genuine.with_file_name("diploma-52003-dates.jpg");
+    let report = check_enrolled(tmp.path(), &twin);
     assert!(
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["code"] != "seal.mismatch"),
+        !codes(&report).iter().any(|c| c == "seal.mismatch"),
         "{report}"
     );
 }
@@ -405,37 +414,11 @@ fn an_enrolled_seal_catches_another_stamp_and_an_unreadable_scan_enrols_nothing(
 #[test]
 fn an_enrolled_signature_catches_another_hand() {
     let tmp = tempfile::tempdir().unwrap();
-    let set = tmp.path().join("set");
-    let data = tmp.path().join("data");
-    let (code, _, err) = run(&[
-        "forensics",
-        "generate",
-        "--out",
-        &set.display().to_string(),
-        "--count",
-        "1",
-        "--seed",
-        "52003",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let d = data.display().to_string();
-    let genuine = set.join("diploma-52003.jpg");
-    let (code, out, err) = run(&[
-        "references",
-        "enroll",
-        &genuine.display().to_string(),
-        "--data",
-        &d,
-        "--json",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let entry: Value = serde_json::from_slice(&out).unwrap();
+    let (genuine, entry, truth) = enrolled_diploma(tmp.path(), 52003);
     assert!(
         entry["signature"].as_array().is_some_and(|s| !s.is_empty()),
         "{entry}"
     );
-    let truth: Value =
-        serde_json::from_slice(&std::fs::read(set.join("diploma-52003.json")).unwrap()).unwrap();
     let signer = truth["fields"]["signed_by"].as_str().unwrap();
     let enrolled = entry["signatory"].as_str().unwrap();
     assert_ne!(
@@ -485,28 +468,8 @@ fn an_enrolled_signature_catches_another_hand() {
     }
     let forged = tmp.path().join("forged.png");
     page.save(&forged).unwrap();
-    let app = tmp.path().join("app.json");
-    std::fs::write(&app, truth["application"].to_string()).unwrap();
-    let check_with = |file: &Path| {
-        let (code, out, err) = run(&[
-            "check",
-            &file.display().to_string(),
-            "--application",
-            &app.display().to_string(),
-            "--references",
-            &d,
-            "--json",
-        ]);
-        assert!(code == 0 || code == 1, "{err}");
-        serde_json::from_slice::<Value>(&out).unwrap()
-    };
-    let report = check_with(&forged);
-    let mismatch = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "signature.mismatch")
-        .unwrap_or_else(|| panic!("{report}"));
+    let report = check_enrolled(tmp.path(), &forged);
+    let mismatch = finding(&report, "signature.mismatch");
     assert_eq!(mismatch["severity"], "warning");
     let b = mismatch["box"].as_array().unwrap();
     assert!(
@@ -515,13 +478,10 @@ fn an_enrolled_signature_catches_another_hand() {
     );
     assert_eq!(report["route"], "review");
     // The same official's hand on the twin: no mismatch.
-    let report = check_with(&set.join("diploma-52003-dates.jpg"));
+    let twin = genuine.with_file_name("diploma-52003-dates.jpg");
+    let report = check_enrolled(tmp.path(), &twin);
     assert!(
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["code"] != "signature.mismatch"),
+        !codes(&report).iter().any(|c| c == "signature.mismatch"),
         "{report}"
     );
 }
