@@ -2,13 +2,16 @@
 //! (`signature.mismatch`).
 //!
 //! The signature is the ink right of the signatory's printed name that no confident printed
-//! word and no round seal explains — the region `signature.missing` measures. Its descriptor
-//! is the stroke's shape, not its size: the ink's box (from the 1st to the 99th percentile of
-//! its columns and rows, so a speck or the end of a rule does not stretch it) is scaled to
-//! 144 × 48 — a hand that signs larger or flatter still signs the same shape — softened, and
-//! described by histograms of oriented gradients (imageproc's HOG, 8-pixel cells, blocks of
-//! 2 × 2): which way the stroke runs where. Two signatures are compared by the correlation of
-//! their descriptors.
+//! word and no round seal's disc explains — the region `signature.missing` measures — taken
+//! as its largest stroke and the pieces of it close by. Its descriptor is the stroke's shape,
+//! not its size: the ink's box (from the 1st to the 99th percentile of its columns and rows,
+//! so a speck does not stretch it) is scaled to one height, its length left its own (a seal
+//! may hide the end), softened, and each 6-pixel cell keeps the strength of its gradients in
+//! 9 orientations: which way the stroke runs where. Two signatures are compared by the
+//! correlation of their descriptors at the shift along the stroke that fits best.
+//!
+//! The check finds the page's seals again to mask them out (`seal.missing` found them
+//! already); it runs only where a signature is enrolled for the document's signatory.
 //!
 //! A reference is enrolled with the signatory's name as read; a document is compared only
 //! when its own signatory is that person (names compared transliteration-aware), as another
@@ -180,7 +183,7 @@ fn ink_of(
     Some((bbox, ink))
 }
 
-/// The descriptor of the ink `ink` within `bbox`: per column of 8-pixel cells, left to
+/// The descriptor of the ink `ink` within `bbox`: per column of `CELL`-pixel cells, left to
 /// right, the gradient histograms of its `ROWS` cells.
 fn describe(ink: &[(u32, u32)], bbox: [u32; 4]) -> Vec<f32> {
     let [x, y, w, h] = bbox;
