@@ -357,16 +357,21 @@ pub enum Tamper {
     /// the scan's file from a copy saved at a lower JPEG quality: no patch of other paper,
     /// only the pasted pixels' compression history tells.
     Recompressed,
+    /// The number's last digit changed by copying another digit of it over it, from the
+    /// scan itself (its paper grain with it), as a forger's clone tool does: the same ink,
+    /// the same paper, the same compression — only the repeated grain tells.
+    CopyMove,
 }
 
 impl Tamper {
-    pub const ALL: [Tamper; 6] = [
+    pub const ALL: [Tamper; 7] = [
         Tamper::Dates,
         Tamper::Number,
         Tamper::Seal,
         Tamper::Edit,
         Tamper::Name,
         Tamper::Recompressed,
+        Tamper::CopyMove,
     ];
 
     pub fn name(self) -> &'static str {
@@ -377,6 +382,7 @@ impl Tamper {
             Tamper::Edit => "edit",
             Tamper::Name => "name",
             Tamper::Recompressed => "recompressed",
+            Tamper::CopyMove => "copy-move",
         }
     }
 }
@@ -649,7 +655,23 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
     let mut paste: Option<(usize, String, String)> = None;
     // A seamless retype: which line, the number, and the number printed instead.
     let mut retype: Option<(usize, String, String)> = None;
+    // A copy-move: which line, and the digits of the number copied from and over.
+    let mut cloned: Option<(usize, usize, usize)> = None;
     match tamper {
+        Some(Tamper::CopyMove) => {
+            let mut digits: Vec<char> = number.chars().collect();
+            let last = digits.iter().rposition(|c| c.is_ascii_digit());
+            let first_other = last.and_then(|t| {
+                (0..t).find(|&k| digits[k].is_ascii_digit() && digits[k] != digits[t])
+            });
+            if let (Some(t), Some(k)) = (last, first_other)
+                && let Some(i) = lines.iter().position(|l| l.text.ends_with(&number))
+            {
+                digits[t] = digits[k];
+                cloned = Some((i, k, t));
+                truth.insert("number".into(), Value::String(digits.into_iter().collect()));
+            }
+        }
         Some(Tamper::Edit) | Some(Tamper::Recompressed) => {
             let mut digits: Vec<char> = number.chars().collect();
             if let Some(last) = digits.iter_mut().rev().find(|c| c.is_ascii_digit()) {
@@ -792,6 +814,8 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
         seal(&mut img, 1200, signer_row + 40, 100, &mut rng);
     }
 
+    super::print_texture(&mut img, seed);
+
     // The retyped copy: the same page with the number set anew on the same paper.
     let retyped = retype.map(|(i, old, new)| {
         let (x, y, scale) = placed[i];
@@ -813,38 +837,65 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
         copy
     });
 
+    // The copy-move's source and target digits, each marked in black on a copy of the page,
+    // to be found again in the scan by where the marked copy's scan differs.
+    let marked = cloned.map(|(i, from, to)| {
+        let (x, y, scale) = placed[i];
+        let face: &FontVec = if lines[i].bold { &bold } else { &regular };
+        let text = &lines[i].text;
+        let start = text.len() - number.len();
+        // The caret before the `n`th byte of the line (the text is ASCII there).
+        let caret = |n: usize| x + text_size(scale, face, &text[..n]).0 as i32;
+        let height = text_size(scale, face, text).1;
+        [from, to].map(|j| {
+            let (x0, x1) = (caret(start + j), caret(start + j + 1));
+            let mut m = img.clone();
+            imageproc::drawing::draw_filled_rect_mut(
+                &mut m,
+                Rect::at(x0, y).of_size((x1 - x0).max(1) as u32, height),
+                Rgb([0, 0, 0]),
+            );
+            m
+        })
+    });
+
     let phone = rng.unit() < 1.0 / 3.0;
-    let (jpeg, distortions, condition) = match retyped {
+    let (jpeg, distortions, condition) = match (retyped, marked) {
+        // The page and its two marked copies go through the same scan or photo, so the marks
+        // show where the digits lie in the scan.
+        (_, Some(marks)) => {
+            let mut again = [rng.clone(), rng.clone()];
+            let (page, quality, mut d, condition) = shoot(img, phone, paper, &mut rng)?;
+            let mut regions = Vec::with_capacity(2);
+            for (m, r) in marks.into_iter().zip(&mut again) {
+                let copy = shoot(m, phone, paper, r)?.0;
+                regions.push(super::changed_region(&page, &copy).ok_or_else(|| {
+                    SynthError::Encode("a marked digit left no trace in the scan".into())
+                })?);
+            }
+            let jpeg = super::copy_moved(page, regions[0], regions[1], quality)?;
+            d["copied_from"] = json!(regions[0]);
+            d["copied_to"] = json!(regions[1]);
+            (jpeg, d, condition)
+        }
         // Both copies go through the same scan or photo (the same draws), so they differ only
         // where the number was retyped; that region of the copy, saved at a lower quality, is
         // pasted into the genuine scan, which is saved again at its own quality.
-        Some(copy) => {
+        (Some(copy), None) => {
             let mut again = rng.clone();
-            let (page, quality, mut d, condition) = if phone {
-                let (p, q, d) = super::photographed(img, &mut rng)?;
-                (p, q, d, "phone")
-            } else {
-                let strength = rng.unit();
-                let (p, q, d) = super::scanned(img, paper, strength, &mut rng);
-                (p, q, d, condition(strength))
-            };
-            let copy = if phone {
-                super::photographed(copy, &mut again)?.0
-            } else {
-                let strength = again.unit();
-                super::scanned(copy, paper, strength, &mut again).0
-            };
+            let (page, quality, mut d, condition) = shoot(img, phone, paper, &mut rng)?;
+            let copy = shoot(copy, phone, paper, &mut again)?.0;
             let pasted_quality = quality.saturating_sub(35).max(25);
             let (jpeg, region) = super::paste_recompressed(page, &copy, quality, pasted_quality)?;
             d["pasted_quality"] = json!(pasted_quality);
             d["pasted_region"] = json!(region);
             (jpeg, d, condition)
         }
-        None if phone => {
+        (None, None) if phone => {
             let (jpeg, d) = phone_photo(img, &mut rng)?;
             (jpeg, d, "phone")
         }
-        None => {
+        (None, None) => {
             let strength = rng.unit();
             let (jpeg, d) = scan(img, paper, strength, &mut rng)?;
             (jpeg, d, condition(strength))
@@ -868,4 +919,22 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
         "application": application,
     });
     Ok(Sample { jpeg, truth })
+}
+
+/// The page scanned or photographed before its file is written (the draws of [`scan`] or
+/// [`phone_photo`]): the image, the JPEG quality, what was done and the condition's name.
+fn shoot(
+    img: RgbImage,
+    phone: bool,
+    paper: u8,
+    rng: &mut Mix,
+) -> Result<(image::GrayImage, u8, Value, &'static str), SynthError> {
+    Ok(if phone {
+        let (p, q, d) = super::photographed(img, rng)?;
+        (p, q, d, "phone")
+    } else {
+        let strength = rng.unit();
+        let (p, q, d) = super::scanned(img, paper, strength, rng);
+        (p, q, d, condition(strength))
+    })
 }

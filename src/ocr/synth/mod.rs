@@ -532,19 +532,10 @@ fn paste_recompressed(
     pasted_quality: u8,
 ) -> Result<(Vec<u8>, [u32; 4]), SynthError> {
     let (w, h) = page.dimensions();
-    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
-    for (x, y, p) in page.enumerate_pixels() {
-        if p.0[0].abs_diff(copy.get_pixel(x, y).0[0]) > 24 {
-            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-        }
-    }
-    if x1 < x0 {
-        return Err(SynthError::Encode(
-            "the retyped copy does not differ".into(),
-        ));
-    }
+    let [x0, y0, cw, ch] = changed_region(&page, copy)
+        .ok_or_else(|| SynthError::Encode("the retyped copy does not differ".into()))?;
+    let (x1, y1) = ((x0 + cw + 5).min(w - 1), (y0 + ch + 5).min(h - 1));
     let (x0, y0) = (x0.saturating_sub(6), y0.saturating_sub(6));
-    let (x1, y1) = ((x1 + 6).min(w - 1), (y1 + 6).min(h - 1));
     let saved = image::load_from_memory(&encode(copy, pasted_quality)?)
         .map_err(|e| SynthError::Encode(e.to_string()))?
         .to_luma8();
@@ -554,6 +545,71 @@ fn paste_recompressed(
         }
     }
     Ok((encode(&page, quality)?, [x0, y0, x1 - x0 + 1, y1 - y0 + 1]))
+}
+
+/// Where two scans of the same page through the same draws differ by more than noise:
+/// `[x, y, width, height]`, or `None` where they do not.
+fn changed_region(page: &GrayImage, copy: &GrayImage) -> Option<[u32; 4]> {
+    let (w, h) = page.dimensions();
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for (x, y, p) in page.enumerate_pixels() {
+        if p.0[0].abs_diff(copy.get_pixel(x, y).0[0]) > 24 {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+    }
+    (x1 >= x0).then(|| [x0, y0, x1 - x0 + 1, y1 - y0 + 1])
+}
+
+/// A forger's copy-move: the scan's pixels in `from` (`[x, y, width, height]`), paper grain
+/// and all, copied over `to`, centred on it; the page is then saved at `quality`. Both
+/// regions are found by where a black mark spread in the scan, so each is first narrowed by
+/// a pixel of the 2 px the scan's blur spread it (a forger's cut keeps a hair of margin, so
+/// that none of the character under it is left).
+fn copy_moved(
+    mut page: GrayImage,
+    from: [u32; 4],
+    to: [u32; 4],
+    quality: u8,
+) -> Result<Vec<u8>, SynthError> {
+    let narrow = |r: [u32; 4]| {
+        [
+            r[0] + 1,
+            r[1] + 1,
+            r[2].saturating_sub(2),
+            r[3].saturating_sub(2),
+        ]
+    };
+    let (from, to) = (narrow(from), narrow(to));
+    let (w, h) = (from[2].min(to[2]), from[3].min(to[3]));
+    let (fx, fy) = (from[0] + (from[2] - w) / 2, from[1] + (from[3] - h) / 2);
+    let (tx, ty) = (to[0] + (to[2] - w) / 2, to[1] + (to[3] - h) / 2);
+    let source = image::imageops::crop_imm(&page, fx, fy, w, h).to_image();
+    image::imageops::replace(&mut page, &source, i64::from(tx), i64::from(ty));
+    encode(&page, quality)
+}
+
+/// Paper and print are not flat: paper has fibres and toner lies unevenly, so no two printed
+/// characters are the same pixels, whatever the scan. Two smooth random fields (a grain about
+/// 1.5 px across at 200 dpi): the paper's mottle (±3 levels) and the ink's density (±10 levels
+/// in full ink). They come from a generator of their own, seeded by the sample's `seed`, so
+/// that the sample's other draws are untouched.
+fn print_texture(img: &mut RgbImage, seed: u64) {
+    let mut rng = Mix(seed.wrapping_mul(0xA24B_AED4_963E_E407) ^ 0x7E47);
+    let (w, h) = img.dimensions();
+    let mut field = || {
+        let white = GrayImage::from_fn(w, h, |_, _| Luma([(rng.next() & 0xFF) as u8]));
+        imageproc::filter::gaussian_blur_f32(&white, 1.5)
+    };
+    let (paper, ink) = (field(), field());
+    // Uniform bytes (σ 73.9) blurred at σ 1.5 keep a σ of about 13.9 about 127.5.
+    let z = |v: u8| (f32::from(v) - 127.5) / 13.9;
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let dark = 1.0 - f32::from(p.0[0]) / 255.0;
+        let d = 3.0 * z(paper.get_pixel(x, y).0[0]) + 10.0 * dark * z(ink.get_pixel(x, y).0[0]);
+        for c in &mut p.0 {
+            *c = (f32::from(*c) + d).clamp(0.0, 255.0) as u8;
+        }
+    }
 }
 
 fn add_noise(img: &mut GrayImage, noise: f32, rng: &mut Mix) {
