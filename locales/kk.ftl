@@ -142,6 +142,7 @@ finding-signature-mismatch = Қолтаңба {$signed_by} эталондық қ
 finding-signature-missing = {$signed_by} қол қоюшының жанында қолтаңба табылмады.
 finding-edit-patch = {$field} өрісінің «{$value}» астындағы қағаз айналасындағы қағаздан {$step} сұр деңгейге өзгеше (ең көбі {$max}): жапсырылған не қайта басылған үзінді.
 finding-edit-recompressed = {$field} өрісі ({$value}) JPEG {$at_quality} сапасымен қайта сақталғанда беттің басқа мәтінінің {$ratio} үлесіндей ғана өзгереді (шегі {$max}): ол файлдан ({$file_quality}) төмен сапамен сақталған көшірмеден қойылған.
+finding-edit-copy-move = {$field} өрісіндегі ({$value}) таңба сол беттегі басқа таңбадан көшірілген, {$copied_from}: олардың айырмасы орта есеппен {$difference} сұр деңгейі (ең көбі {$max} — бір баспа екі рет), ал екі түрлі баспа қағазы мен бояуы арқылы әрқашан ерекшеленеді.
 finding-repeat-same-file = Дәл осы файл бұрын {$holder} атына берілген (іс {$case}).
 finding-repeat-near-duplicate = Осы беттің көшірмесі (сөздердің {$share}% сол орындарда; көшірме деп {$min}% бастап саналады) бұрын {$holder} атына берілген (іс {$case}).
 finding-grades-out-of-scale = «{$course}» пәні бойынша {$grade} бағасы {$country} елінің шкаласында жоқ ({$scale}).

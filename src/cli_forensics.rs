@@ -216,7 +216,7 @@ pub fn generate(out: &Path, kind: &str, count: u64, seed: u64) -> Result<ExitCod
 }
 
 /// The classes scored, and whether a finding counts as catching each.
-const CLASSES: [&str; 9] = [
+const CLASSES: [&str; 10] = [
     "dates",
     "number",
     "seal",
@@ -224,6 +224,7 @@ const CLASSES: [&str; 9] = [
     "name",
     "repeat",
     "recompressed",
+    "copy-move",
     "grade-scale",
     "gpa",
 ];
@@ -248,6 +249,7 @@ fn catches(class: &str, f: &forensics::Finding, holder: &str) -> bool {
         }
         "repeat" => f.family() == "repeat" || f.code == "number.duplicate",
         "recompressed" => f.code == "edit.recompressed",
+        "copy-move" => f.code == "edit.copy_move",
         "grade-scale" => f.code == "grades.out_of_scale",
         "gpa" => f.code == "grades.gpa_inconsistent",
         c => f.family() == c,

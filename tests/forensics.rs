@@ -84,6 +84,7 @@ fn tampered_twins_are_flagged_for_their_tamper_and_the_genuine_is_cleared() {
         ("name", "edit.patch"),
         ("repeat", "repeat.near_duplicate"),
         ("recompressed", "edit.recompressed"),
+        ("copy-move", "edit.copy_move"),
     ] {
         let name = format!("{genuine}-{class}");
         let (code, report) = check(&dir.join(format!("{name}.jpg")), &app_of(&name), &seen);
@@ -103,12 +104,43 @@ fn tampered_twins_are_flagged_for_their_tamper_and_the_genuine_is_cleared() {
                     .is_some_and(|m| !m.contains("finding-")),
                 "{f}"
             );
-            if ["edit.patch", "edit.recompressed", "number.malformed"]
-                .contains(&f["code"].as_str().unwrap())
+            if [
+                "edit.patch",
+                "edit.recompressed",
+                "edit.copy_move",
+                "number.malformed",
+            ]
+            .contains(&f["code"].as_str().unwrap())
             {
                 let b = f["box"].as_array().unwrap();
                 assert!(f["page"] == 1 && b[2].as_u64().unwrap() > 0, "{f}");
             }
+        }
+        if class == "copy-move" {
+            // At the digit pasted over, naming the digit it was copied from.
+            let truth: Value =
+                serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json"))).unwrap())
+                    .unwrap();
+            let f = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["code"] == "edit.copy_move")
+                .unwrap();
+            let boxed = |v: &Value| -> [u64; 4] { serde_json::from_value(v.clone()).unwrap() };
+            let overlap = |a: [u64; 4], b: [u64; 4]| {
+                a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+            };
+            let (to, from) = (
+                boxed(&truth["distortions"]["copied_to"]),
+                boxed(&truth["distortions"]["copied_from"]),
+            );
+            let (at, source) = (boxed(&f["box"]), boxed(&f["evidence"]["copied_from"]));
+            assert!(
+                (overlap(at, to) && overlap(source, from))
+                    || (overlap(at, from) && overlap(source, to)),
+                "{f} {truth}"
+            );
         }
         if class == "repeat" {
             // Filed by someone else: critical, naming the earlier applicant.

@@ -10,6 +10,7 @@
 //! apostille field).
 
 pub mod checks;
+pub mod copymove;
 pub mod edit;
 pub mod enrolled;
 pub mod ghost;
@@ -247,6 +248,7 @@ pub fn check(scans: &[Scan], ctx: &Context) -> Vec<Finding> {
         enrolled::check(scan, ctx, &mut out);
         signature::check(scan, ctx, &mut out);
         edit::check(scan, &mut out);
+        copymove::check(scan, &mut out);
         ghost::check(scan, &mut out);
         if let Some(seen) = ctx.seen {
             repeat::check(scan, ctx.application, seen, &mut out);
