@@ -44,7 +44,7 @@ const FIELDS: [&str; 8] = [
 pub const MAX_DIFFERENCE: f32 = 1.5;
 
 /// How far (in pixels, each way) a copy is looked for about where the two boxes align.
-const SHIFT: i64 = 3;
+const SHIFT: i64 = 2;
 
 /// One printed character: its box on the page, and its ink outline at 8 × 8 (for finding
 /// the characters of the same shape).
@@ -164,28 +164,52 @@ fn comparable(a: &Glyph, b: &Glyph) -> bool {
 /// the finest grain, which a JPEG saved after the copy re-quantises differently on each 8 × 8
 /// grid, and keeps the coarser mottle of paper and ink that a copy carries along.
 pub struct Smoothed {
+    /// The region's left and top on the page, and its width.
+    x0: i64,
+    y0: i64,
     width: usize,
     integral: Vec<u32>,
 }
 
 impl Smoothed {
+    /// Over the whole page.
     pub fn of(page: &GrayImage) -> Smoothed {
-        let (w, h) = (page.width() as usize, page.height() as usize);
+        Smoothed::within(page, [0, 0, page.width(), page.height()])
+    }
+
+    /// Over `region` (`[x, y, width, height]`) of the page: the squares about its pixels are
+    /// taken only where they lie wholly inside it.
+    pub fn within(page: &GrayImage, region: [u32; 4]) -> Smoothed {
+        let pw = page.width() as usize;
+        let x0 = (region[0] as usize).min(pw);
+        let y0 = (region[1] as usize).min(page.height() as usize);
+        let w = (region[2] as usize).min(pw - x0);
+        let h = (region[3] as usize).min(page.height() as usize - y0);
         let stride = w + 1;
         let mut integral = vec![0u32; stride * (h + 1)];
         let px = page.as_raw();
         for y in 0..h {
+            let (above, below) = integral.split_at_mut((y + 1) * stride);
+            let above = &above[y * stride..];
+            let source = &px[(y0 + y) * pw + x0..(y0 + y) * pw + x0 + w];
             let mut row = 0u32;
-            for x in 0..w {
-                row += u32::from(px[y * w + x]);
-                integral[(y + 1) * stride + x + 1] = integral[y * stride + x + 1] + row;
+            for ((out, up), &v) in below[1..stride].iter_mut().zip(&above[1..]).zip(source) {
+                row += u32::from(v);
+                *out = up + row;
             }
         }
-        Smoothed { width: w, integral }
+        Smoothed {
+            x0: x0 as i64,
+            y0: y0 as i64,
+            width: w,
+            integral,
+        }
     }
 
-    /// The sum of the 5 × 5 square centred on `(x, y)`, which must lie 2 px inside the page.
+    /// The sum of the 5 × 5 square centred on `(x, y)` of the page, which must lie 2 px inside
+    /// the region.
     fn at(&self, x: i64, y: i64) -> i32 {
+        let (x, y) = (x - self.x0, y - self.y0);
         let s = self.width as i64 + 1;
         let i = |x: i64, y: i64| i64::from(self.integral[(y * s + x) as usize]);
         (i(x + 3, y + 3) - i(x - 2, y + 3) - i(x + 3, y - 2) + i(x - 2, y - 2)) as i32
@@ -273,6 +297,25 @@ pub fn max_difference(n: usize) -> f32 {
     MAX_DIFFERENCE * (n.min(150) as f32 / 150.0).sqrt()
 }
 
+/// The part of a page the characters and every square compared about them lie in: their
+/// boxes' union grown by the shift and the smoothing's reach, and a pixel more.
+fn reach(glyphs: &[Glyph]) -> [u32; 4] {
+    let grow = SHIFT as u32 + 3;
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for g in glyphs {
+        let [x, y, w, h] = g.bbox;
+        (x0, y0) = (
+            x0.min(x.saturating_sub(grow)),
+            y0.min(y.saturating_sub(grow)),
+        );
+        (x1, y1) = (x1.max(x + w + grow), y1.max(y + h + grow));
+    }
+    if x1 <= x0 {
+        return [0, 0, 0, 0];
+    }
+    [x0, y0, x1 - x0, y1 - y0]
+}
+
 fn overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
     a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
 }
@@ -322,7 +365,7 @@ pub fn likest(scan: &Scan) -> Vec<Likest> {
             continue;
         }
         let glyphs = glyphs(page, &text.words);
-        let smooth = Smoothed::of(page);
+        let smooth = Smoothed::within(page, reach(&glyphs));
         for target in &glyphs {
             let Some(&(field, _)) = fields.iter().find(|(_, b)| within(target.bbox, *b)) else {
                 continue;
@@ -488,7 +531,9 @@ mod tests {
     fn smoothed_sums_are_the_sums_of_their_squares() {
         let img = grain(40, 30, 9);
         let s = Smoothed::of(&img);
-        for (x, y) in [(2, 2), (20, 15), (37, 27)] {
+        // A region of the page: its squares are the page's.
+        let part = Smoothed::within(&img, [10, 8, 25, 20]);
+        for (x, y) in [(2, 2), (20, 15), (37, 27), (12, 10), (32, 25)] {
             let mut sum = 0;
             for dy in -2..=2 {
                 for dx in -2..=2 {
@@ -496,6 +541,9 @@ mod tests {
                 }
             }
             assert_eq!(s.at(x, y), sum);
+            if (12..=32).contains(&x) && (10..=25).contains(&y) {
+                assert_eq!(part.at(x, y), sum, "({x}, {y})");
+            }
         }
     }
 }
