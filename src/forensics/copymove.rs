@@ -20,22 +20,11 @@
 //! paper copied over a character to erase it (nothing printed is left to match); characters
 //! narrower than 7 px or lower than 9 px, too few pixels to tell.
 
+use super::edit::FIELDS;
 use super::{Finding, Scan, Severity};
 use crate::ocr::Word;
 use image::GrayImage;
 use serde_json::json;
-
-/// The fields a forger changes a character of.
-const FIELDS: [&str; 8] = [
-    "holder_name",
-    "birth_date",
-    "series",
-    "number",
-    "registration_number",
-    "issue_date",
-    "study_start",
-    "study_end",
-];
 
 /// Characters whose smoothed pixels differ by at most this much on average (in the grey
 /// levels of a page whose ink is 200 below its paper), judged on 150 pixels or more, are one
@@ -67,27 +56,11 @@ pub fn glyphs(page: &GrayImage, words: &[Word]) -> Vec<Glyph> {
         let (x0, y0) = (x.saturating_sub(2), y.saturating_sub(2));
         let (x1, y1) = ((x + bw + 2).min(pw), (y + bh + 2).min(ph));
         let (cw, ch) = ((x1 - x0) as usize, (y1 - y0) as usize);
-        let mut hist = [0u32; 256];
-        for yy in y0..y1 {
-            for xx in x0..x1 {
-                hist[page.get_pixel(xx, yy).0[0] as usize] += 1;
-            }
-        }
-        let quantile = |q: f32| {
-            let target = ((cw * ch) as f32 * q) as u32;
-            let mut acc = 0;
-            hist.iter()
-                .position(|c| {
-                    acc += c;
-                    acc > target
-                })
-                .unwrap_or(255) as i32
-        };
-        let (ink, paper) = (quantile(0.03), quantile(0.9));
-        if paper - ink < 40 {
+        let (ink, paper) = levels(page, x0 as i64, y0 as i64, cw as i64, ch as i64);
+        if paper - ink < 40.0 {
             continue;
         }
-        let threshold = ((ink + paper) / 2) as u8;
+        let threshold = ((ink + paper) / 2.0) as u8;
         let dark: Vec<bool> = (0..cw * ch)
             .map(|i| page.get_pixel(x0 + (i % cw) as u32, y0 + (i / cw) as u32).0[0] < threshold)
             .collect();
@@ -216,9 +189,8 @@ impl Smoothed {
     }
 }
 
-/// The contrast of a box of `page`: its paper (90th percentile) less its ink (3rd), at
-/// least 40 levels.
-fn contrast(page: &GrayImage, x0: i64, y0: i64, w: i64, h: i64) -> f32 {
+/// The ink (3rd percentile) and paper (90th) levels of a box of `page`.
+fn levels(page: &GrayImage, x0: i64, y0: i64, w: i64, h: i64) -> (f32, f32) {
     let mut hist = [0u32; 256];
     for y in y0..y0 + h {
         for x in x0..x0 + w {
@@ -235,7 +207,13 @@ fn contrast(page: &GrayImage, x0: i64, y0: i64, w: i64, h: i64) -> f32 {
             })
             .unwrap_or(255) as f32
     };
-    (quantile(0.9) - quantile(0.03)).max(40.0)
+    (quantile(0.03), quantile(0.9))
+}
+
+/// The contrast of a box of `page`: its paper less its ink, at least 40 levels.
+fn contrast(page: &GrayImage, x0: i64, y0: i64, w: i64, h: i64) -> f32 {
+    let (ink, paper) = levels(page, x0, y0, w, h);
+    (paper - ink).max(40.0)
 }
 
 /// How much two characters' smoothed pixels differ on average, at the shift (up to

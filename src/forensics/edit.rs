@@ -10,8 +10,9 @@ use crate::ocr::extract::union;
 use image::GrayImage;
 use serde_json::json;
 
-/// The fields a forger changes.
-const FIELDS: [&str; 9] = [
+/// The fields a forger changes (by a patch here, by a copied character in
+/// [`super::copymove`]).
+pub(super) const FIELDS: [&str; 9] = [
     "holder_name",
     "birth_date",
     "series",
