@@ -144,6 +144,7 @@ finding-signature-missing = No signature was found beside the signatory {$signed
 finding-edit-patch = The paper under the {$field} «{$value}» differs from the paper around it by {$step} grey levels (at most {$max} expected): a pasted or retyped patch.
 finding-edit-recompressed = The {$field} ({$value}) changes {$ratio} as much as the page's other print when saved again at JPEG quality {$at_quality} (at most {$max} means a ghost): it was pasted from a copy saved at a lower quality than the file ({$file_quality}).
 finding-edit-copy-move = A character of the {$field} ({$value}) is a copy of another character on the same page, at {$copied_from}: the two differ by {$difference} grey levels on average (at most {$max} means one print twice), where two printings always differ by paper and ink.
+finding-edit-font = The figures {$figures} of the {$field} ({$value}) stand {$step_percent}% ({$step_pixels} px) apart in height from the field's other figures, where figures printed once differ by at most {$max_percent}%: they were set at another size.
 finding-repeat-same-file = The same file was submitted before for {$holder} (case {$case}).
 finding-repeat-near-duplicate = The same print as this page ({$share}% of its words in the same places; {$min}% makes a copy) was submitted before for {$holder} (case {$case}).
 finding-grades-out-of-scale = The grade {$grade} for {$course} is not on {$country}'s scale ({$scale}).

@@ -216,7 +216,7 @@ pub fn generate(out: &Path, kind: &str, count: u64, seed: u64) -> Result<ExitCod
 }
 
 /// The classes scored, and whether a finding counts as catching each.
-const CLASSES: [&str; 10] = [
+const CLASSES: [&str; 11] = [
     "dates",
     "number",
     "seal",
@@ -225,6 +225,7 @@ const CLASSES: [&str; 10] = [
     "repeat",
     "recompressed",
     "copy-move",
+    "font",
     "grade-scale",
     "gpa",
 ];
@@ -250,6 +251,7 @@ fn catches(class: &str, f: &forensics::Finding, holder: &str) -> bool {
         "repeat" => f.family() == "repeat" || f.code == "number.duplicate",
         "recompressed" => f.code == "edit.recompressed",
         "copy-move" => f.code == "edit.copy_move",
+        "font" => f.code == "edit.font",
         "grade-scale" => f.code == "grades.out_of_scale",
         "gpa" => f.code == "grades.gpa_inconsistent",
         c => f.family() == c,

@@ -450,7 +450,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 #[derive(Subcommand)]
 enum ForensicsTool {
     /// Render genuine synthetic diplomas and, for each, one tampered twin per class (dates,
-    /// number, seal, edit, name, repeat, recompressed, copy-move) — or supplements or attestats, with
+    /// number, seal, edit, name, repeat, recompressed, copy-move, font) — or supplements or attestats, with
     /// twins whose grade is off the scale (grade-scale) or whose mean the grades do not give
     /// (gpa) —
     /// each with its ground truth and application.

@@ -85,6 +85,7 @@ fn tampered_twins_are_flagged_for_their_tamper_and_the_genuine_is_cleared() {
         ("repeat", "repeat.near_duplicate"),
         ("recompressed", "edit.recompressed"),
         ("copy-move", "edit.copy_move"),
+        ("font", "edit.font"),
     ] {
         let name = format!("{genuine}-{class}");
         let (code, report) = check(&dir.join(format!("{name}.jpg")), &app_of(&name), &seen);
@@ -108,6 +109,7 @@ fn tampered_twins_are_flagged_for_their_tamper_and_the_genuine_is_cleared() {
                 "edit.patch",
                 "edit.recompressed",
                 "edit.copy_move",
+                "edit.font",
                 "number.malformed",
             ]
             .contains(&f["code"].as_str().unwrap())
@@ -141,6 +143,25 @@ fn tampered_twins_are_flagged_for_their_tamper_and_the_genuine_is_cleared() {
                     || (overlap(at, from) && overlap(source, to)),
                 "{f} {truth}"
             );
+        }
+        if class == "font" {
+            // The number's last figures were retyped larger: the finding names the number and
+            // a run of its figures.
+            let f = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["code"] == "edit.font")
+                .unwrap();
+            assert_eq!(f["evidence"]["field"], "number", "{f}");
+            assert!(
+                f["evidence"]["step_percent"].as_f64().unwrap().abs() > 7.0,
+                "{f}"
+            );
+            let truth: Value =
+                serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json"))).unwrap())
+                    .unwrap();
+            assert!(truth["distortions"]["retyped"]["scale"].as_f64().unwrap() > 1.0);
         }
         if class == "repeat" {
             // Filed by someone else: critical, naming the earlier applicant.

@@ -13,6 +13,7 @@ pub mod checks;
 pub mod copymove;
 pub mod edit;
 pub mod enrolled;
+pub mod font;
 pub mod ghost;
 pub mod grades;
 pub mod marks;
@@ -249,6 +250,7 @@ pub fn check(scans: &[Scan], ctx: &Context) -> Vec<Finding> {
         signature::check(scan, ctx, &mut out);
         edit::check(scan, &mut out);
         copymove::check(scan, &mut out);
+        font::check(scan, &mut out);
         ghost::check(scan, &mut out);
         if let Some(seen) = ctx.seen {
             repeat::check(scan, ctx.application, seen, &mut out);

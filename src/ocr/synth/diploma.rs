@@ -15,7 +15,7 @@
 //! a desk around the page), the rest scans of varied strength.
 
 use super::{FONTS, Mix, Sample, SynthError, condition, font, phone_photo, scan, seal, signature};
-use ab_glyph::{FontVec, PxScale};
+use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_hollow_rect_mut, draw_text_mut, text_size};
 use imageproc::rect::Rect;
@@ -275,6 +275,9 @@ pub(super) const SIGNERS: [&str; 5] = [
 ];
 pub(super) const SIGNERS_LATIN: [&str; 4] = ["A. Yildiz", "M. Celik", "S. Petrov", "K. Aliev"];
 
+/// Bold faces other than the page's, for a retyped bold number ([`Tamper::Font`]).
+const OTHER_BOLD: [&str; 2] = ["DejaVuSerif-Bold.ttf", "DejaVuSansMono-Bold.ttf"];
+
 const MONTHS_RU: [&str; 12] = [
     "января",
     "февраля",
@@ -361,10 +364,14 @@ pub enum Tamper {
     /// scan itself (its paper grain with it), as a forger's clone tool does: the same ink,
     /// the same paper, the same compression — only the repeated grain tells.
     CopyMove,
+    /// The number's last three digits retyped (the last one changed) in another typeface of
+    /// the same weight, or in the page's own a tenth to a sixth larger or smaller, on the
+    /// same paper before the page is printed: nothing but the letterforms tell.
+    Font,
 }
 
 impl Tamper {
-    pub const ALL: [Tamper; 7] = [
+    pub const ALL: [Tamper; 8] = [
         Tamper::Dates,
         Tamper::Number,
         Tamper::Seal,
@@ -372,6 +379,7 @@ impl Tamper {
         Tamper::Name,
         Tamper::Recompressed,
         Tamper::CopyMove,
+        Tamper::Font,
     ];
 
     pub fn name(self) -> &'static str {
@@ -383,6 +391,7 @@ impl Tamper {
             Tamper::Name => "name",
             Tamper::Recompressed => "recompressed",
             Tamper::CopyMove => "copy-move",
+            Tamper::Font => "font",
         }
     }
 }
@@ -407,7 +416,8 @@ pub fn kazakh(seed: u64, tamper: Option<Tamper>) -> Result<Sample, SynthError> {
 
 fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sample, SynthError> {
     let mut rng = Mix(seed.wrapping_mul(0x9E6C_63D0_676A_9A99) ^ 0xD1F1);
-    let regular = font(FONTS[(rng.next() % 3) as usize])?;
+    let face = (rng.next() % 3) as usize;
+    let regular = font(FONTS[face])?;
     let bold = font(FONTS[3])?;
     // The pick is drawn either way, so that a seed's other draws do not depend on `only`.
     let picked = *rng.pick(&COUNTRIES);
@@ -657,7 +667,32 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
     let mut retype: Option<(usize, String, String)> = None;
     // A copy-move: which line, and the digits of the number copied from and over.
     let mut cloned: Option<(usize, usize, usize)> = None;
+    // A retyped tail: which line, the tail printed and the tail retyped.
+    let mut restyled: Option<(usize, String, String)> = None;
     match tamper {
+        Some(Tamper::Font) => {
+            let digits: Vec<usize> = number
+                .char_indices()
+                .filter(|(_, c)| c.is_ascii_digit())
+                .map(|(k, _)| k)
+                .collect();
+            if digits.len() >= 4
+                && let Some(i) = lines.iter().position(|l| l.text.ends_with(&number))
+            {
+                let from = digits[digits.len() - 3];
+                let old = number[from..].to_string();
+                let mut new: Vec<char> = old.chars().collect();
+                if let Some(last) = new.iter_mut().rev().find(|c| c.is_ascii_digit()) {
+                    *last = char::from(b'0' + (last.to_digit(10).unwrap_or(0) as u8 + 1) % 10);
+                }
+                let new: String = new.into_iter().collect();
+                truth.insert(
+                    "number".into(),
+                    Value::String(format!("{}{new}", &number[..from])),
+                );
+                restyled = Some((i, old, new));
+            }
+        }
         Some(Tamper::CopyMove) => {
             let mut digits: Vec<char> = number.chars().collect();
             let last = digits.iter().rposition(|c| c.is_ascii_digit());
@@ -792,6 +827,37 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
         );
         draw_text_mut(&mut img, ink, x0 + 2, y + 1, small, face, new);
     }
+    // The retyped tail: the old digits covered with the page's own paper (the print's
+    // texture comes after), the new ones set on the same baseline.
+    let mut retyped_as = Value::Null;
+    if let Some((i, old, new)) = &restyled {
+        let i = *i;
+        let (x, y, scale) = placed[i];
+        let face_now: &FontVec = if lines[i].bold { &bold } else { &regular };
+        let kept = &lines[i].text[..lines[i].text.len() - old.len()];
+        let x0 = x + text_size(scale, face_now, kept).0 as i32;
+        let (w, h) = text_size(scale, face_now, old);
+        imageproc::drawing::draw_filled_rect_mut(
+            &mut img,
+            Rect::at(x0, y).of_size(w, h),
+            Rgb([paper, paper, paper.saturating_sub(6)]),
+        );
+        // A third of the twins in another face of the same weight, a third larger, a third
+        // smaller (drawn from the seed, so the scan's draws stay the genuine's).
+        let step = ((seed / 3) % 5) as f32 * 0.015;
+        let (name, factor) = match seed % 3 {
+            0 if lines[i].bold => (OTHER_BOLD[(seed / 3 % 2) as usize], 1.0),
+            0 => (FONTS[(face + 1 + (seed / 3 % 2) as usize) % 3], 1.0),
+            1 => (FONTS[if lines[i].bold { 3 } else { face }], 1.10 + step),
+            _ => (FONTS[if lines[i].bold { 3 } else { face }], 0.90 - step),
+        };
+        let other = font(name)?;
+        let new_scale = PxScale::from(scale.x * factor);
+        let baseline = |f: &FontVec, s: PxScale| f.as_scaled(s).ascent();
+        let y_new = y + (baseline(face_now, scale) - baseline(&other, new_scale)).round() as i32;
+        draw_text_mut(&mut img, ink, x0, y_new, new_scale, &other, new);
+        retyped_as = json!({"face": name, "scale": factor, "digits": new});
+    }
     // A double frame, the signature beside the rector's name and the seal over it.
     let frame = Rgb([110, 80, 40]);
     for k in 0..2 {
@@ -901,6 +967,10 @@ fn render(seed: u64, tamper: Option<Tamper>, only: Option<Country>) -> Result<Sa
             (jpeg, d, condition(strength))
         }
     };
+    let mut distortions = distortions;
+    if !retyped_as.is_null() {
+        distortions["retyped"] = retyped_as;
+    }
     let application = json!({
         "holder_name": truth["holder_name"],
         "birth_date": birth.to_string(),
