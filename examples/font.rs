@@ -16,15 +16,7 @@ use tanba::forensics::font::{MAX_HEIGHT_STEP, MAX_PIXEL_STEP, Step, is_retyped, 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).ok_or("usage: font DIR")?;
     let verbose = std::env::var_os("FONT_VERBOSE").is_some();
-    let mut genuine: Vec<_> = std::fs::read_dir(&dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "jpg")
-                && p.file_stem()
-                    .is_some_and(|s| s.to_string_lossy().matches('-').count() == 1)
-        })
-        .collect();
-    genuine.sort();
+    let genuine = tanba::ocr::synth::genuine_scans(std::path::Path::new(&dir))?;
     let mut reader = tanba::ocr::Reader::new("rus+kaz+eng")?;
     let options = tanba::ocr::preprocess::Options::default();
     // Per kind of retyping: twins caught, twins.

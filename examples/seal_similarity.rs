@@ -23,15 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
         .nth(1)
         .ok_or("usage: seal_similarity DIR")?;
-    let mut genuine: Vec<_> = std::fs::read_dir(&dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "jpg")
-                && p.file_stem()
-                    .is_some_and(|s| s.to_string_lossy().matches('-').count() == 1)
-        })
-        .collect();
-    genuine.sort();
+    let genuine = tanba::ocr::synth::genuine_scans(std::path::Path::new(&dir))?;
     let mut reference = None;
     let (mut same, mut other) = (Vec::new(), Vec::new());
     for path in &genuine {

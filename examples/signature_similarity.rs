@@ -20,15 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: signature_similarity DIR [CROPS_DIR]")?;
     // Where to save each signature as found, to look at.
     let crops = std::env::args().nth(2);
-    let mut genuine: Vec<_> = std::fs::read_dir(&dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "jpg")
-                && p.file_stem()
-                    .is_some_and(|s| s.to_string_lossy().matches('-').count() == 1)
-        })
-        .collect();
-    genuine.sort();
+    let genuine = tanba::ocr::synth::genuine_scans(std::path::Path::new(&dir))?;
     let mut reader = tanba::ocr::Reader::new("rus+kaz+eng")?;
     let options = tanba::ocr::preprocess::Options::default();
     // (signatory, condition, descriptor) of every genuine scan whose signature was found.

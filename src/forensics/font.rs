@@ -177,7 +177,7 @@ fn evened(fields: &[Vec<Figure>]) -> Vec<Vec<f32>> {
                 .collect();
             size[k] = if h.is_empty() { 0.0 } else { median(&mut h) };
         }
-        for k in 0..fields.len() {
+        for (k, share) in shares.iter_mut().enumerate() {
             let mut by_digit: Vec<Vec<f32>> = vec![Vec::new(); 10];
             for (j, figures) in fields.iter().enumerate() {
                 if j == k || !usable[j] {
@@ -188,7 +188,7 @@ fn evened(fields: &[Vec<Figure>]) -> Vec<Vec<f32>> {
                 }
             }
             for (d, v) in by_digit.iter_mut().enumerate() {
-                shares[k][d] = if v.len() >= 3 { median(v) } else { 1.0 };
+                share[d] = if v.len() >= 3 { median(v) } else { 1.0 };
             }
         }
     }

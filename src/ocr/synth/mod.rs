@@ -169,6 +169,21 @@ const CAPACITIES: [(&str, &str); 4] = [
 pub mod diploma;
 pub mod supplement;
 
+/// The genuine scans a `tanba forensics generate` directory holds (`NAME.jpg`, not its
+/// twins `NAME-<class>.jpg`), in order.
+pub fn genuine_scans(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "jpg")
+                && p.file_stem()
+                    .is_some_and(|s| s.to_string_lossy().matches('-').count() == 1)
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
 /// One generated sample: the scan as JPEG, and what is on it.
 pub struct Sample {
     pub jpeg: Vec<u8>,
