@@ -538,3 +538,29 @@ fn an_enrolled_signature_catches_another_hand() {
         "{report}"
     );
 }
+
+#[test]
+fn a_page_without_print_grain_is_not_taken_for_copies() {
+    // `samples/unseen/diploma-uz.jpg`, made by hand outside the generator, carries no grain
+    // of paper and ink the check can use: its repeated characters match as copies do. The
+    // check says it cannot tell rather than calling every repeat a copy.
+    let (code, out, err) = run(&["check", "samples/unseen/diploma-uz.jpg", "--json"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    let all: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(!all.contains(&"edit.copy_move"), "{all:?}");
+    let f = finding(&report, "edit.copy_move_untestable");
+    assert_eq!(f["severity"], "info", "{f}");
+    assert!(f["evidence"]["copies"].as_u64().unwrap() > 2, "{f}");
+    assert!(
+        f["messages"]["ru"]
+            .as_str()
+            .is_some_and(|m| m.contains("зернистости")),
+        "{f}"
+    );
+}

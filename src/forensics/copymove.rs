@@ -190,7 +190,7 @@ impl Smoothed {
 }
 
 /// The ink (3rd percentile) and paper (90th) levels of a box of `page`.
-fn levels(page: &GrayImage, x0: i64, y0: i64, w: i64, h: i64) -> (f32, f32) {
+pub(super) fn levels(page: &GrayImage, x0: i64, y0: i64, w: i64, h: i64) -> (f32, f32) {
     let mut hist = [0u32; 256];
     for y in y0..y0 + h {
         for x in x0..x0 + w {
@@ -369,11 +369,18 @@ pub fn likest(scan: &Scan) -> Vec<Likest> {
     out
 }
 
+/// More characters than this found copied on one page mean the page has no grain to tell
+/// printings apart — an image made on a computer and never printed, or a print too clean —
+/// and not that a forger copied them all: a forger's clone changes a digit or two.
+pub const MAX_COPIES: usize = 2;
+
 /// `edit.copy_move`: a character of a field that is another character of the page, grain and
-/// all.
+/// all. Where more than [`MAX_COPIES`] are, the page has no grain: one `info` finding,
+/// `edit.copy_move_untestable`, says the check could not tell.
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
     let sha = &scan.reading.file.sha256;
     let mut flagged: Vec<[u32; 4]> = Vec::new();
+    let mut copies: Vec<Likest> = Vec::new();
     for m in likest(scan) {
         if m.share() > 1.0 || flagged.iter().any(|b| overlaps(*b, m.character)) {
             continue;
@@ -381,6 +388,30 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         // A copy within a field is found from both ends; one finding, at the first.
         flagged.push(m.character);
         flagged.push(m.source);
+        copies.push(m);
+    }
+    let on = |copies: &[Likest], page: usize| copies.iter().filter(|m| m.page == page).count();
+    let mut pages: Vec<usize> = copies.iter().map(|m| m.page).collect();
+    pages.dedup();
+    for page in pages {
+        let n = on(&copies, page);
+        if n > MAX_COPIES {
+            let first = copies.iter().find(|m| m.page == page).map(|m| m.character);
+            out.push(
+                Finding::new(
+                    "edit.copy_move_untestable",
+                    Severity::Info,
+                    [("copies", json!(n)), ("max", json!(MAX_COPIES))],
+                )
+                .at(sha, page, first.unwrap_or_default()),
+            );
+        }
+    }
+    let counts: Vec<usize> = copies.iter().map(|m| on(&copies, m.page)).collect();
+    for (m, n) in copies.into_iter().zip(counts) {
+        if n > MAX_COPIES {
+            continue;
+        }
         let value = scan
             .reading
             .fields

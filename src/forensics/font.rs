@@ -15,7 +15,7 @@
 //! or a photo, differ no more than two printings of one face (measured on the generator's
 //! twins; README, Performance); figures that touch (counted as one piece).
 
-use super::copymove::glyphs;
+use super::copymove::{glyphs, levels};
 use super::edit::{FIELDS, inside};
 use super::{Finding, Scan, Severity};
 use crate::ocr::Word;
@@ -60,7 +60,7 @@ pub fn figures(page: &GrayImage, words: &[&Word]) -> Vec<Figure> {
             continue;
         }
         let mut pieces = glyphs(page, std::slice::from_ref(*w));
-        if pieces.len() != marks.len() {
+        if pieces.len() != marks.len() || pieces.iter().any(|g| !whole(page, w.bbox, g.bbox)) {
             continue;
         }
         pieces.sort_by_key(|g| g.bbox[0]);
@@ -74,6 +74,31 @@ pub fn figures(page: &GrayImage, words: &[&Word]) -> Vec<Figure> {
     }
     out.sort_by_key(|f| f.bbox[0]);
     out
+}
+
+/// Whether the piece of ink `piece` is a whole character of the word boxed `word`: no more
+/// than two dark pixels (darker than halfway between the word's paper and ink) lie above or
+/// below it within its columns. A thin stroke lost in a blurred photo breaks a figure in two,
+/// and the part too small to count as a character would leave the rest measured short.
+fn whole(page: &GrayImage, word: [u32; 4], piece: [u32; 4]) -> bool {
+    let (pw, ph) = page.dimensions();
+    let (y0, y1) = (word[1].saturating_sub(2), (word[1] + word[3] + 2).min(ph));
+    let (x0, x1) = ((word[0].saturating_sub(2)), (word[0] + word[2] + 2).min(pw));
+    let (ink, paper) = levels(
+        page,
+        i64::from(x0),
+        i64::from(y0),
+        i64::from(x1 - x0),
+        i64::from(y1 - y0),
+    );
+    let threshold = (ink + paper) / 2.0;
+    let mut stray = 0;
+    for y in (y0..y1).filter(|&y| y < piece[1] || y >= piece[1] + piece[3]) {
+        for x in piece[0]..(piece[0] + piece[2]).min(pw) {
+            stray += usize::from(f32::from(page.get_pixel(x, y).0[0]) < threshold);
+        }
+    }
+    stray <= 2
 }
 
 /// The median of `v` (the mean of the middle two for an even count).
