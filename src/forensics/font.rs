@@ -284,7 +284,10 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
                     ("value", json!(value)),
                     ("figures", json!(s.digits())),
                     ("step_percent", percent(s.step)),
-                    ("step_pixels", json!(s.pixels)),
+                    (
+                        "step_pixels",
+                        json!((f64::from(s.pixels) * 10.0).round() / 10.0),
+                    ),
                     ("max_percent", percent(MAX_HEIGHT_STEP)),
                 ],
             )
@@ -299,6 +302,34 @@ mod tests {
 
     fn at(heights: &[u32]) -> Vec<f32> {
         heights.iter().map(|&h| h as f32).collect()
+    }
+
+    #[test]
+    fn a_figure_broken_in_two_leaves_its_word_unmeasured() {
+        // Four figures, 8 × 20 px of ink; the third with a gap that cuts off its top.
+        let page = |broken: bool| {
+            let mut img = GrayImage::from_pixel(100, 60, image::Luma([240]));
+            for k in 0..4u32 {
+                for y in 20..40u32 {
+                    for x in 10 + 20 * k..18 + 20 * k {
+                        if !(broken && k == 2 && (26..28).contains(&y)) {
+                            img.put_pixel(x, y, image::Luma([20]));
+                        }
+                    }
+                }
+            }
+            img
+        };
+        let word = Word {
+            text: "1234".into(),
+            confidence: 0.9,
+            bbox: [8, 18, 74, 24],
+            line: 1,
+        };
+        let whole = figures(&page(false), &[&word]);
+        assert_eq!(whole.len(), 4);
+        assert!(whole.iter().all(|f| f.bbox[3] == 20), "{whole:?}");
+        assert!(figures(&page(true), &[&word]).is_empty());
     }
 
     #[test]
