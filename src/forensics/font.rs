@@ -4,11 +4,14 @@
 //!
 //! The figures of each field a forger changes are found as the connected ink of a word whose
 //! letters and figures are as many as its pieces of ink ([`super::copymove::glyphs`]),
-//! labelled in reading order by the word's text. Every run of two or more neighbouring
-//! figures is set against the rest of its field: the run's median height against the rest's.
-//! Medians, because one figure alone is no measure: a round figure overshoots the line by a
-//! pixel at each end, and a serif face's «1» and «4» stand a pixel or two under its «0»; a
-//! single figure retyped is therefore out of reach.
+//! labelled in reading order by the word's text (a word with a piece broken off a figure —
+//! a thin stroke lost to blur — is left out). Each figure's height is first evened for the
+//! figure: a face's figures are not all of one height (a round one overshoots the line by a
+//! pixel at each end, a serif «1» or «4» stands a pixel or two under its «0»), and how each
+//! stands is learnt from the page's other fields. Every run of two or more neighbouring
+//! figures is then set against the rest of its field: the run's median height against the
+//! rest's. Runs, because one figure alone is no measure; a single figure retyped is out of
+//! reach.
 //!
 //! Also out of reach: a field retyped whole (there is no rest to compare with); another
 //! typeface at the same height — the outlines of two faces' figures at 20 px, after a scan
