@@ -4,7 +4,7 @@
 //! process's CPU time, and its resident memory. The criterion bench (`benches/issuance.rs`)
 //! gives the figure; this shows how it moves from batch to batch — the first batches pay for
 //! the memory the process is still growing into (fresh pages the kernel must zero), later ones
-//! for a larger store. `RUST_LOG=tanba=debug` adds each batch's check, store and commit times.
+//! for a larger store. It also prints the data directory's files over 1 MB. `RUST_LOG=tanba=debug` adds each batch's check, store and commit times.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -59,6 +59,13 @@ fn main() -> anyhow::Result<()> {
             after.system - before.system,
             after.resident_mb,
         );
+        let sizes: Vec<String> = std::fs::read_dir(tmp.path().join("d"))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| Some((e.file_name(), e.metadata().ok()?.len())))
+            .filter(|(_, len)| *len > 1 << 20)
+            .map(|(name, len)| format!("{} {} MB", name.to_string_lossy(), len >> 20))
+            .collect();
+        println!("  files: {}", sizes.join(", "));
     }
     Ok(())
 }

@@ -139,6 +139,11 @@ fn a_class_is_issued_committed_without_personal_data_and_reopened() {
     let before = f.log.checkpoint_now_blocking().unwrap().head.size;
     let issued = f.svc.issue_batch(SCHOOL, &f.key, &class, TODAY).unwrap();
     assert_eq!(issued.len(), 25);
+    // Ids follow the rows, so the store's id-keyed tables grow at their end.
+    assert!(
+        issued.windows(2).all(|w| w[0].id < w[1].id),
+        "credential ids out of row order"
+    );
     let cp = f.log.checkpoint_now_blocking().unwrap();
     assert_eq!(cp.head.size, before + 25);
     for (i, c) in issued.iter().enumerate() {

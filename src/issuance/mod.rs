@@ -588,12 +588,19 @@ impl Issuance {
         let chunk = (docs.len() / (threads * 4)).clamp(500, 2048);
         let chunks = docs.len().div_ceil(chunk);
         let failed = std::sync::atomic::AtomicBool::new(false);
+        // The ids are drawn here and sorted, so that row order is id order: each chunk's rows
+        // then go to the end of the store's id-keyed tables, filling their pages, where ids
+        // drawn by the signers (two chunks at a time) would interleave and split half-full
+        // pages all over the batch's range.
+        let mut ids: Vec<CredentialId> = (0..docs.len()).map(|_| CredentialId::random()).collect();
+        ids.sort_unstable();
         let mut parts: Vec<Vec<IssuedCredential>> = (0..chunks).map(|_| Vec::new()).collect();
         // The closure runs on this thread (the committer); the chunks on the worker pool.
         rayon::in_place_scope(|scope| -> Result<(), IssueError> {
             let (tx, rx) = std::sync::mpsc::sync_channel(threads * 2);
             for c in 0..chunks {
-                let (tx, failed, issuer, dedupes) = (tx.clone(), &failed, &issuer, &dedupes);
+                let (tx, failed, issuer, dedupes, ids) =
+                    (tx.clone(), &failed, &issuer, &dedupes, &ids);
                 scope.spawn(move |_| {
                     // Once the batch failed, the chunks not yet signed are skipped.
                     if failed.load(std::sync::atomic::Ordering::Relaxed) {
@@ -601,7 +608,7 @@ impl Issuance {
                     }
                     let rows = c * chunk..((c + 1) * chunk).min(docs.len());
                     let part: Result<Vec<Prepared>, IssueError> = rows
-                        .map(|i| self.prepare(&docs[i], issuer, dedupes[i], key))
+                        .map(|i| self.prepare(ids[i], &docs[i], issuer, dedupes[i], key))
                         .collect();
                     // A closed channel means the batch failed.
                     if tx.send((c, part)).is_err() {
@@ -731,12 +738,12 @@ impl Issuance {
     /// Signs one document and seals its personal data.
     fn prepare(
         &self,
+        id: CredentialId,
         doc: &Document,
         issuer: &Bin,
         dedupe: [u8; 32],
         key: &IssuerSigningKey,
     ) -> Result<Prepared, IssueError> {
-        let id = CredentialId::random();
         let claims = doc.claims();
         let out = issue(
             &IssueParams {

@@ -318,10 +318,11 @@ impl RedbCredentialWriter {
         let mut dedupe = txn.open_table(DEDUPE).map_err(io)?;
         let mut holders = txn.open_multimap_table(HOLDERS).map_err(io)?;
         let mut codes = txn.open_multimap_table(CODES).map_err(io)?;
-        // The index keys are keyed hashes, random by design: inserting them in key order
-        // walks each B-tree once instead of jumping between pages for every key.
+        // The index keys are keyed hashes or random bits of the id, random by design: inserting
+        // them in key order walks each B-tree once instead of jumping between pages for every key.
         let mut dedupes: Vec<([u8; 32], [u8; 16])> = Vec::with_capacity(new.len());
         let mut holder_keys: Vec<([u8; 32], [u8; 16])> = Vec::with_capacity(new.len());
+        let mut code_keys: Vec<(u64, [u8; 16])> = Vec::with_capacity(new.len());
         for n in new {
             let r = &n.row;
             if let Some(d) = n.dedupe {
@@ -344,7 +345,7 @@ impl RedbCredentialWriter {
             }
             holder_keys.extend(n.holders.iter().map(|h| (*h, r.id)));
             if r.version == 1 {
-                codes.insert(code_key(&r.id), r.id).map_err(io)?;
+                code_keys.push((code_key(&r.id), r.id));
             }
         }
         dedupes.sort_unstable();
@@ -359,6 +360,10 @@ impl RedbCredentialWriter {
         holder_keys.sort_unstable();
         for (h, id) in holder_keys {
             holders.insert(h, id).map_err(io)?;
+        }
+        code_keys.sort_unstable();
+        for (code, id) in code_keys {
+            codes.insert(code, id).map_err(io)?;
         }
         Ok(())
     }
