@@ -68,34 +68,57 @@ impl InkHalo {
                     .unwrap_or(255) as u8;
             }
         }
-        let ink: Vec<bool> = (0..w * h)
-            .map(|i| {
-                let l = level[(i / w / B) * bw + (i % w) / B];
-                (px[i] as i32) < l as i32 - 40
-            })
-            .collect();
-        // Grown by 3 px: rows, then columns, with running counts.
+        let mut ink = vec![false; w * h];
+        for y in 0..h {
+            let levels = &level[(y / B) * bw..(y / B + 1) * bw];
+            for (x, (out, &v)) in ink[y * w..(y + 1) * w]
+                .iter_mut()
+                .zip(&px[y * w..(y + 1) * w])
+                .enumerate()
+            {
+                *out = (v as i32) < levels[x / B] as i32 - 40;
+            }
+        }
+        // Grown by 3 px: along each row with a running count, then down the columns with a
+        // running count per column, so both passes read the page in memory order.
         const K: usize = 3;
-        let grow = |src: &[bool], len: usize, at: &dyn Fn(usize, usize) -> usize, lines: usize| {
-            let mut out = vec![false; src.len()];
-            for l in 0..lines {
-                let mut count = 0usize;
-                for i in 0..len + K {
-                    if i < len && src[at(l, i)] {
-                        count += 1;
-                    }
-                    if i > 2 * K && src[at(l, i - 2 * K - 1)] {
-                        count -= 1;
-                    }
-                    if i >= K && i - K < len {
-                        out[at(l, i - K)] = count > 0;
-                    }
+        let mut rows = vec![false; w * h];
+        for y in 0..h {
+            let (src, out) = (&ink[y * w..(y + 1) * w], &mut rows[y * w..(y + 1) * w]);
+            let mut count = 0usize;
+            for i in 0..w + K {
+                if i < w && src[i] {
+                    count += 1;
+                }
+                if i > 2 * K && src[i - 2 * K - 1] {
+                    count -= 1;
+                }
+                if i >= K && i - K < w {
+                    out[i - K] = count > 0;
                 }
             }
-            out
-        };
-        let rows = grow(&ink, w, &|y, x| y * w + x, h);
-        let mask = grow(&rows, h, &|x, y| y * w + x, w);
+        }
+        let mut mask = vec![false; w * h];
+        let mut counts = vec![0u8; w];
+        for i in 0..h + K {
+            if i < h {
+                for (c, &v) in counts.iter_mut().zip(&rows[i * w..(i + 1) * w]) {
+                    *c += v as u8;
+                }
+            }
+            if i > 2 * K {
+                let gone = i - 2 * K - 1;
+                for (c, &v) in counts.iter_mut().zip(&rows[gone * w..(gone + 1) * w]) {
+                    *c -= v as u8;
+                }
+            }
+            if i >= K && i - K < h {
+                let y = i - K;
+                for (out, &c) in mask[y * w..(y + 1) * w].iter_mut().zip(&counts) {
+                    *out = c > 0;
+                }
+            }
+        }
         InkHalo { width: w, mask }
     }
 
@@ -350,6 +373,34 @@ mod tests {
     use image::Luma;
     use imageproc::drawing::draw_filled_rect_mut;
     use imageproc::rect::Rect;
+
+    /// The halo is every pixel within 3 px (a 7 × 7 square) of ink, up to the page's edges.
+    #[test]
+    fn ink_halo_is_ink_grown_by_three_pixels() {
+        let (w, h) = (150u32, 131u32);
+        let mut page = GrayImage::from_pixel(w, h, Luma([240]));
+        let mut state = 7u32;
+        let mut dots = Vec::new();
+        for _ in 0..60 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let (x, y) = ((state >> 8) % w, (state >> 20) % h);
+            page.put_pixel(x, y, Luma([20]));
+            dots.push((x as i64, y as i64));
+        }
+        for (x, y) in [(0, 0), (w - 1, h - 1), (w - 1, 0)] {
+            page.put_pixel(x, y, Luma([20]));
+            dots.push((x as i64, y as i64));
+        }
+        let halo = InkHalo::of(&page);
+        for y in 0..h as i64 {
+            for x in 0..w as i64 {
+                let want = dots
+                    .iter()
+                    .any(|&(dx, dy)| (dx - x).abs() <= 3 && (dy - y).abs() <= 3);
+                assert_eq!(halo.near(x, y), want, "at ({x}, {y})");
+            }
+        }
+    }
 
     /// A page of noisy paper with a line of "text" at (400, 600).
     fn page(patch: Option<u8>) -> GrayImage {
