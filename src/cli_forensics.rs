@@ -298,6 +298,7 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
     let mut misses = Vec::new();
     let mut alarms = Vec::new();
     let (mut ocr_ms, mut check_ms, mut pages) = (0.0, 0.0, 0usize);
+    let mut each_ms: BTreeMap<&'static str, f64> = BTreeMap::new();
     let mut run = |path: &Path,
                    truth: &serde_json::Value,
                    seen: &repeat::Seen|
@@ -316,9 +317,12 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
             enrolled: None,
         };
         let scans = [read.scan()];
-        let findings = forensics::check(&scans, &ctx);
+        let (findings, each) = forensics::check_timed(&scans, &ctx);
         let (_, route) = forensics::assess(&scans, &findings, &thresholds);
         check_ms += t.elapsed().as_secs_f64() * 1000.0;
+        for (name, ms) in each {
+            *each_ms.entry(name).or_default() += ms;
+        }
         pages += read.pages.len();
         Ok((read, findings, route))
     };
@@ -391,6 +395,7 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
                 "overall_false_positive_rate": genuine_flagged as f64 / n,
                 "genuine_sent_to_review": genuine_review as f64 / n,
                 "mean_ms_per_page": {"read": ocr_ms / pages.max(1) as f64, "checks": check_ms / pages.max(1) as f64},
+                "mean_ms_per_page_by_check": each_ms.iter().map(|(c, ms)| (c.to_string(), json!(ms / pages.max(1) as f64))).collect::<BTreeMap<_, _>>(),
                 "misses": misses,
                 "false_alarms": alarms,
             }))?
@@ -429,6 +434,13 @@ pub fn eval(dir: &Path, langs: &str, json_out: bool) -> Result<ExitCode> {
             ocr_ms / pages.max(1) as f64,
             check_ms / pages.max(1) as f64
         );
+        let mut by_cost: Vec<_> = each_ms.iter().collect();
+        by_cost.sort_by(|a, b| b.1.total_cmp(a.1));
+        let parts: Vec<String> = by_cost
+            .iter()
+            .map(|(c, ms)| format!("{c} {:.1}", *ms / pages.max(1) as f64))
+            .collect();
+        println!("checks by check, ms a page: {}", parts.join(", "));
         for m in &misses {
             println!("missed: {m}");
         }

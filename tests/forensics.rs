@@ -73,6 +73,24 @@ fn tampered_twins_are_flagged_for_their_tamper_and_the_genuine_is_cleared() {
     assert_eq!(code, 0);
     assert!(codes(&report).is_empty(), "{report}");
     assert!(report["fields"].as_object().unwrap().len() == 1);
+    // Each check's time is reported beside the total: the seal search did work, and the
+    // parts add up to no more than the whole.
+    let timings = report["timings_ms"].as_object().unwrap();
+    let total = timings["checks"].as_f64().unwrap();
+    let parts: Vec<(&String, f64)> = timings
+        .iter()
+        .filter(|(k, _)| k.starts_with("checks."))
+        .map(|(k, v)| (k, v.as_f64().unwrap()))
+        .collect();
+    assert!(parts.len() >= 10, "{timings:?}");
+    assert!(
+        timings["checks.seals"].as_f64().unwrap() > 0.0,
+        "{timings:?}"
+    );
+    assert!(
+        parts.iter().map(|p| p.1).sum::<f64>() <= total,
+        "{timings:?}"
+    );
     // The genuine scan is now in the index of files seen.
     assert_eq!(std::fs::read_to_string(&seen).unwrap().lines().count(), 1);
 

@@ -240,26 +240,39 @@ pub enum ReadError {
 
 /// Runs every check over a case's files.
 pub fn check(scans: &[Scan], ctx: &Context) -> Vec<Finding> {
+    check_timed(scans, ctx).0
+}
+
+/// [`check`], with the milliseconds each check took over all the files, by check.
+pub fn check_timed(scans: &[Scan], ctx: &Context) -> (Vec<Finding>, BTreeMap<&'static str, f64>) {
     let mut out = Vec::new();
+    let mut ms: BTreeMap<&'static str, f64> = BTreeMap::new();
+    let mut timed = |name: &'static str, out: &mut Vec<Finding>, f: &dyn Fn(&mut Vec<Finding>)| {
+        let t = Instant::now();
+        f(out);
+        *ms.entry(name).or_default() += t.elapsed().as_secs_f64() * 1000.0;
+    };
     for scan in scans {
         let t = Instant::now();
-        checks::document(scan, ctx, &mut out);
-        grades::check(scan, ctx, &mut out);
-        marks::check(scan, &mut out);
-        enrolled::check(scan, ctx, &mut out);
-        signature::check(scan, ctx, &mut out);
-        edit::check(scan, &mut out);
-        copymove::check(scan, &mut out);
-        font::check(scan, &mut out);
-        ghost::check(scan, &mut out);
+        timed("document", &mut out, &|o| checks::document(scan, ctx, o));
+        timed("grades", &mut out, &|o| grades::check(scan, ctx, o));
+        timed("seals", &mut out, &|o| marks::check(scan, o));
+        timed("enrolled", &mut out, &|o| enrolled::check(scan, ctx, o));
+        timed("signature", &mut out, &|o| signature::check(scan, ctx, o));
+        timed("patch", &mut out, &|o| edit::check(scan, o));
+        timed("copy_move", &mut out, &|o| copymove::check(scan, o));
+        timed("font", &mut out, &|o| font::check(scan, o));
+        timed("recompressed", &mut out, &|o| ghost::check(scan, o));
         if let Some(seen) = ctx.seen {
-            repeat::check(scan, ctx.application, seen, &mut out);
+            timed("repeat", &mut out, &|o| {
+                repeat::check(scan, ctx.application, seen, o)
+            });
         }
         tracing::debug!(file = %scan.reading.file.name, ms = t.elapsed().as_millis() as u64, "checked");
     }
-    checks::across(scans, ctx, &mut out);
+    timed("across", &mut out, &|o| checks::across(scans, ctx, o));
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(b.code)));
-    out
+    (out, ms)
 }
 
 /// The risk of a set of findings and the route it takes. A case none of whose files could
@@ -288,13 +301,16 @@ pub fn assess(scans: &[Scan], findings: &[Finding], t: &Thresholds) -> (f64, Rou
 /// Checks a case and assesses it, with the messages in `lang`.
 pub fn report(scans: &[Scan], ctx: &Context, thresholds: &Thresholds, lang: Lang) -> Report {
     let t = Instant::now();
-    let mut findings = check(scans, ctx);
+    let (mut findings, each) = check_timed(scans, ctx);
     for f in &mut findings {
         f.message = f.messages[lang.code()].clone();
     }
     let (risk, route) = assess(scans, &findings, thresholds);
     let mut timings_ms = BTreeMap::new();
     timings_ms.insert("checks".to_string(), t.elapsed().as_secs_f64() * 1000.0);
+    for (name, ms) in each {
+        timings_ms.insert(format!("checks.{name}"), ms);
+    }
     Report {
         route,
         risk,
