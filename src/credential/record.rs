@@ -170,6 +170,67 @@ pub struct CredentialHeader {
     pub digests: Vec<String>,
 }
 
+impl CredentialHeader {
+    /// The header's RFC 8785 bytes, written directly: its members are fixed, so their sorted
+    /// order is known (`digests` … `version`), and serde_json writes strings and integers as
+    /// RFC 8785 does. The generic canonicaliser (which gathers and sorts every object's
+    /// members at run time) was 7% of bulk issuance; a test holds the two byte for byte.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(160 + self.digests.len() * 46);
+        let member = |out: &mut Vec<u8>, first: bool, name: &str| {
+            if !first {
+                out.push(b',');
+            }
+            out.push(b'"');
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+        };
+        // Writing strings and integers into a Vec cannot fail.
+        let value = |out: &mut Vec<u8>, v: &dyn erased::Value| v.write(out);
+        out.push(b'{');
+        member(&mut out, true, "digests");
+        out.push(b'[');
+        for (i, d) in self.digests.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            value(&mut out, d);
+        }
+        out.push(b']');
+        member(&mut out, false, "id");
+        value(&mut out, &self.id);
+        member(&mut out, false, "issued_on");
+        value(&mut out, &self.issued_on);
+        member(&mut out, false, "issuer");
+        value(&mut out, &self.issuer);
+        member(&mut out, false, "key_id");
+        value(&mut out, &self.key_id);
+        member(&mut out, false, "kind");
+        value(&mut out, &self.kind);
+        member(&mut out, false, "sd_alg");
+        value(&mut out, &self.sd_alg);
+        member(&mut out, false, "v");
+        value(&mut out, &self.v);
+        member(&mut out, false, "version");
+        value(&mut out, &self.version);
+        out.push(b'}');
+        out
+    }
+}
+
+/// One member value of [`CredentialHeader::canonical_bytes`], written by serde_json.
+mod erased {
+    pub trait Value {
+        fn write(&self, out: &mut Vec<u8>);
+    }
+    impl<T: serde::Serialize> Value for T {
+        fn write(&self, out: &mut Vec<u8>) {
+            // A string, an id, a kind or an integer into a Vec: serde_json cannot fail here.
+            let _ = serde_json::to_writer(&mut *out, self);
+        }
+    }
+}
+
 /// A header with the issuer's signature over its canonical bytes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignedHeader {
@@ -249,7 +310,7 @@ pub fn issue(p: &IssueParams<'_>, claims: Map<String, Value>) -> Result<Issued, 
         sd_alg: "sha-256".into(),
         digests,
     };
-    let header_json = canonical::to_vec(&header)?;
+    let header_json = header.canonical_bytes();
     let sig = p.key.sign(&header_json);
     Ok(Issued {
         signed: SignedHeader { header, sig },
@@ -267,7 +328,7 @@ impl SignedHeader {
                 given: key.key_id(),
             });
         }
-        key.verify(&canonical::to_vec(&self.header)?, &self.sig)?;
+        key.verify(&self.header.canonical_bytes(), &self.sig)?;
         Ok(())
     }
 
@@ -352,6 +413,46 @@ mod tests {
     use super::*;
     use crate::credential::ids::Iin;
     use serde_json::json;
+
+    /// The header written directly is RFC 8785's form of it, byte for byte, whatever its
+    /// strings hold (quotes, controls, non-ASCII) and however many digests it has.
+    #[test]
+    fn a_header_written_directly_is_its_canonical_form() {
+        let kinds = [
+            DocumentKind::Attestat,
+            DocumentKind::Diploma,
+            DocumentKind::Guardianship,
+            DocumentKind::Recognition,
+            DocumentKind::Apostille,
+        ];
+        let odd = [
+            "",
+            "2026-06-20",
+            "a\"b\\c",
+            "\u{1}\u{1f}\n\t/",
+            "Әсел €😀",
+            "\u{7f}\u{2028}",
+        ];
+        for (i, kind) in kinds.into_iter().enumerate() {
+            for (j, text) in odd.iter().enumerate() {
+                let header = CredentialHeader {
+                    v: (i * 50) as u8,
+                    id: CredentialId::random(),
+                    version: [1, 7, u32::MAX][j % 3],
+                    kind,
+                    issuer: format!("{text}9709{i}"),
+                    key_id: text.to_string(),
+                    issued_on: text.chars().rev().collect(),
+                    sd_alg: "sha-256".into(),
+                    digests: (0..j).map(|k| format!("{text}{k}")).collect(),
+                };
+                assert_eq!(
+                    String::from_utf8(header.canonical_bytes()).unwrap(),
+                    String::from_utf8(canonical::to_vec(&header).unwrap()).unwrap()
+                );
+            }
+        }
+    }
 
     #[test]
     fn verification_codes_round_trip_and_forgive_typing() {
