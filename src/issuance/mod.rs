@@ -520,12 +520,11 @@ impl Issuance {
         let key_id = key.public().key_id();
         let started = std::time::Instant::now();
 
-        // 1–3: validate, authorise, look for an earlier issuance, each row on its own (on every
-        // core); each document's duplicate key is computed once, checked here, stored in step 5.
+        // 1–2: validate and authorise each row on its own (on every core); each document's
+        // duplicate key is computed once, checked in 3, stored in step 5.
         let checked = parallel_map(docs, |doc| -> Result<Checked, IssueError> {
             let dedupe = self.index.dedupe(&doc.identity(&bin));
             let mut errors = doc.validate(today).err().unwrap_or_default();
-            let mut existing = None;
             if errors.is_empty() {
                 let date = parse_date("issued_on", doc.issued_on())?;
                 match registry.authorise(&bin, &key_id, doc.kind(), date) {
@@ -539,14 +538,39 @@ impl Issuance {
                         rule: e.to_string(),
                     }),
                 }
-                existing = self.store.find_duplicate(&dedupe)?;
             }
             Ok(Checked {
                 dedupe,
                 errors,
-                existing,
+                existing: None,
             })
         });
+        // 3: earlier issuances of the rows that passed, looked up together (one read
+        // transaction per slice, keys in order) rather than row by row.
+        let mut checked: Vec<Result<Checked, IssueError>> = checked;
+        let wanted: Vec<(usize, [u8; 32])> = checked
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c {
+                Ok(c) if c.errors.is_empty() => Some((i, c.dedupe)),
+                _ => None,
+            })
+            .collect();
+        let found = {
+            use rayon::prelude::*;
+            wanted
+                .par_chunks(8192)
+                .map(|part| {
+                    let keys: Vec<[u8; 32]> = part.iter().map(|(_, k)| *k).collect();
+                    self.store.find_duplicates(&keys)
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        for ((i, _), existing) in wanted.iter().zip(found.into_iter().flatten()) {
+            if let Ok(c) = &mut checked[*i] {
+                c.existing = existing;
+            }
+        }
         let mut rows = Vec::new();
         let mut identities = std::collections::HashMap::new();
         let mut dedupes = Vec::with_capacity(docs.len());

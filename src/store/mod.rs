@@ -208,6 +208,11 @@ pub trait Store: Send + Sync {
     /// The credential already holding a dedupe key.
     fn find_duplicate(&self, dedupe: &[u8; 32]) -> Result<Option<[u8; 16]>, StoreError>;
 
+    /// [`Store::find_duplicate`] for many keys at once, in their order.
+    fn find_duplicates(&self, keys: &[[u8; 32]]) -> Result<Vec<Option<[u8; 16]>>, StoreError> {
+        keys.iter().map(|k| self.find_duplicate(k)).collect()
+    }
+
     /// The credentials of a holder (by keyed IIN hash).
     fn credentials_of(&self, holder: &[u8; 32]) -> Result<Vec<[u8; 16]>, StoreError>;
 

@@ -615,6 +615,20 @@ impl Store for RedbStore {
         Ok(t.get(*dedupe).map_err(io)?.map(|v| v.value()))
     }
 
+    /// One read transaction for all, and the keys looked up in key order (they are keyed
+    /// hashes, random by design), so each B-tree page is visited once.
+    fn find_duplicates(&self, keys: &[[u8; 32]]) -> Result<Vec<Option<[u8; 16]>>, StoreError> {
+        let txn = self.creds.begin_read().map_err(io)?;
+        let t = txn.open_table(DEDUPE).map_err(io)?;
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_unstable_by_key(|&i| keys[i]);
+        let mut out = vec![None; keys.len()];
+        for i in order {
+            out[i] = t.get(keys[i]).map_err(io)?.map(|v| v.value());
+        }
+        Ok(out)
+    }
+
     fn credentials_of(&self, holder: &[u8; 32]) -> Result<Vec<[u8; 16]>, StoreError> {
         let txn = self.creds.begin_read().map_err(io)?;
         let t = txn.open_multimap_table(HOLDERS).map_err(io)?;
