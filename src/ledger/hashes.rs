@@ -74,17 +74,29 @@ impl HashReader for TileHashes<'_> {
         let mut keys: Vec<TileKey> = missing.iter().map(|m| m.1).collect();
         keys.sort_unstable();
         keys.dedup();
-        let data = self
-            .store
-            .read_tiles(&keys)
+        // Each stored tile is looked at in place and only the hashes asked of it are taken
+        // (a tile is up to 16 KB; a proof needs a few of its 32-byte nodes).
+        let mut bad = None;
+        self.store
+            .visit_tiles(&keys, &mut |t, data| {
+                for (i, key, k, pos) in &missing {
+                    if *key != keys[t] {
+                        continue;
+                    }
+                    match data.map(|d| stored_tile::node(d, *k, *pos)) {
+                        Some(Some(h)) => out[*i] = h,
+                        Some(None) => {
+                            bad.get_or_insert(TlogError::InvalidTile);
+                        }
+                        None => {
+                            bad.get_or_insert(TlogError::IndexesNotInTree);
+                        }
+                    }
+                }
+            })
             .map_err(|e| TlogError::InvalidInput(e.to_string()))?;
-        let tiles: HashMap<TileKey, Option<Vec<u8>>> = keys.into_iter().zip(data).collect();
-        for (i, key, k, pos) in missing {
-            let data = tiles
-                .get(&key)
-                .and_then(|d| d.as_deref())
-                .ok_or(TlogError::IndexesNotInTree)?;
-            out[i] = stored_tile::node(data, k, pos).ok_or(TlogError::InvalidTile)?;
+        if let Some(e) = bad {
+            return Err(e);
         }
         Ok(out)
     }

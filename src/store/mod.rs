@@ -132,6 +132,19 @@ pub trait Store: Send + Sync {
     /// A returned tile may be wider than the caller needs: tiles only ever grow at the end.
     fn read_tiles(&self, keys: &[TileKey]) -> Result<Vec<Option<Vec<u8>>>, StoreError>;
 
+    /// Shows each tile of `keys` (in that order; `None` where never written) to `f` in place,
+    /// for a reader that needs a few hashes of a tile and not a copy of all of it.
+    fn visit_tiles(
+        &self,
+        keys: &[TileKey],
+        f: &mut dyn FnMut(usize, Option<&[u8]>),
+    ) -> Result<(), StoreError> {
+        for (i, tile) in self.read_tiles(keys)?.into_iter().enumerate() {
+            f(i, tile.as_deref());
+        }
+        Ok(())
+    }
+
     /// The entry bundle `n`, full or the widest partial written so far.
     fn read_bundle(&self, n: u64) -> Result<Option<Vec<u8>>, StoreError>;
 

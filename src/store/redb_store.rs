@@ -387,6 +387,22 @@ impl Store for RedbStore {
             .collect()
     }
 
+    fn visit_tiles(
+        &self,
+        keys: &[TileKey],
+        f: &mut dyn FnMut(usize, Option<&[u8]>),
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let tiles = txn.open_table(TILES).map_err(io)?;
+        for (i, k) in keys.iter().enumerate() {
+            match tiles.get(*k).map_err(io)? {
+                Some(v) => f(i, Some(v.value())),
+                None => f(i, None),
+            }
+        }
+        Ok(())
+    }
+
     fn read_bundle(&self, n: u64) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read().map_err(io)?;
         let bundles = txn.open_table(BUNDLES).map_err(io)?;
