@@ -251,10 +251,12 @@ pub fn warp_projective(img: &GrayImage, to_src: &[f64; 8], size: (u32, u32)) -> 
             let x = x as f64;
             let inv = 1.0 / (g * x + cw);
             let (sx, sy) = ((a * x + cx) * inv, (d * x + cy) * inv);
-            if sx.is_finite() && sy.is_finite() && sx.abs() < 1e9 && sy.abs() < 1e9 {
-                if let Some(v) = src.bilinear((sx * 65536.0) as i64, (sy * 65536.0) as i64) {
-                    *px = v;
-                }
+            // Behind the camera (a non-finite or huge point) is off the page too.
+            if sx.abs() < 1e9
+                && sy.abs() < 1e9
+                && let Some(v) = src.bilinear((sx * 65536.0) as i64, (sy * 65536.0) as i64)
+            {
+                *px = v;
             }
         }
     }
