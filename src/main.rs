@@ -522,7 +522,8 @@ enum OcrTool {
         langs: String,
         #[arg(long, value_delimiter = ',')]
         skip: Vec<String>,
-        /// Also time the `tesseract` command line on each scan, as the baseline.
+        /// Also time the `tesseract` command line over the same scans (one run over a list of
+        /// them, so it loads its models once, as this command does), as the baseline.
         #[arg(long)]
         baseline: bool,
         #[arg(long)]
