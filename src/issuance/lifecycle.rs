@@ -3,8 +3,8 @@
 //! issuer, appended to the ledger, then recorded in the store.
 
 use super::{
-    Document, Issuance, IssueError, IssuedCredential, PublicRecord, RecordedChange, corrupt,
-    seal_disclosures,
+    Document, Issuance, IssueError, IssuedCredential, PublicRecord, RecordedChange,
+    VerificationView, corrupt, open_disclosures, seal_disclosures,
 };
 use crate::credential::ids::Bin;
 use crate::credential::issuer_key::IssuerSigningKey;
@@ -38,14 +38,9 @@ fn fail(msg: String) -> IssueError {
 
 impl Issuance {
     fn latest(&self, id: &CredentialId) -> Result<(u32, PublicRecord), IssueError> {
-        let raw = id.to_bytes();
-        let latest = self
+        let (latest, row) = self
             .store
-            .latest_version(&raw)?
-            .ok_or_else(|| IssueError::Unknown(id.to_string()))?;
-        let row = self
-            .store
-            .credential(&raw, latest)?
+            .latest_credential(&id.to_bytes())?
             .ok_or_else(|| IssueError::Unknown(id.to_string()))?;
         let public: PublicRecord =
             serde_json::from_slice(&row.public).map_err(|e| corrupt(id, e))?;
@@ -81,6 +76,52 @@ impl Issuance {
             .ok_or_else(|| IssueError::Unknown(format!("{id} v{v}")))?;
         let public = serde_json::from_slice(&row.public).map_err(|e| corrupt(id, e))?;
         Ok((latest, public))
+    }
+
+    /// What a verification reads of `version`, from one read of its row: the latest version
+    /// number, the version's public record, and the claims its stored disclosures open to, as
+    /// checked against the record's commitments (`None` once the personal data was erased;
+    /// `Some(Err)` when a stored disclosure is not committed to — a store altered behind the
+    /// ledger's back).
+    pub fn verification_view(
+        &self,
+        id: &CredentialId,
+        version: u32,
+    ) -> Result<VerificationView, IssueError> {
+        let raw = id.to_bytes();
+        let (latest, mut row) = self
+            .store
+            .latest_credential(&raw)?
+            .ok_or_else(|| IssueError::Unknown(id.to_string()))?;
+        if version != latest {
+            row = self
+                .store
+                .credential(&raw, version)?
+                .ok_or_else(|| IssueError::Unknown(format!("{id} v{version}")))?;
+        }
+        let public: PublicRecord =
+            serde_json::from_slice(&row.public).map_err(|e| corrupt(id, e))?;
+        let claims = match self.data_key(id) {
+            Ok(key) => {
+                let plain = key
+                    .open(&raw, version, &row.sealed)
+                    .map_err(|e| corrupt(id, e))?;
+                let disclosures = open_disclosures(&plain).map_err(|e| corrupt(id, e))?;
+                Some(
+                    public
+                        .signed
+                        .disclosed_claims(&disclosures)
+                        .map_err(|e| e.to_string()),
+                )
+            }
+            Err(IssueError::Erased(_)) => None,
+            Err(e) => return Err(e),
+        };
+        Ok(VerificationView {
+            latest,
+            public,
+            claims,
+        })
     }
 
     /// The status of a version (the latest if `None`), with that version number.

@@ -386,6 +386,18 @@ fn open_disclosures(plain: &[u8]) -> Result<Vec<Disclosure>, String> {
         .collect()
 }
 
+/// What a verification reads of one credential version ([`Issuance::verification_view`]).
+#[derive(Debug)]
+pub struct VerificationView {
+    /// The newest version of the credential.
+    pub latest: u32,
+    /// The version's public record.
+    pub public: PublicRecord,
+    /// The claims its stored disclosures open to, checked against the record's commitments:
+    /// `None` once erased, `Some(Err)` with why when one is not committed to.
+    pub claims: Option<Result<Map<String, Value>, String>>,
+}
+
 /// A stored credential version, opened.
 #[derive(Clone, Debug)]
 pub struct OpenedCredential {

@@ -199,11 +199,17 @@ impl Log {
         if index >= self.checkpoint().head.size {
             return Ok(None);
         }
-        let Some(bundle) = self.store().read_bundle(index / 256).map_err(storage)? else {
-            return Ok(None);
-        };
-        let entries = split_bundle(&bundle).map_err(storage)?;
-        Ok(entries.get((index % 256) as usize).map(|e| e.to_vec()))
+        // The bundle is read in place and only the one entry copied out.
+        let mut out = Ok(None);
+        self.store()
+            .visit_bundle(index / 256, &mut |bundle| {
+                if let Some(bundle) = bundle {
+                    out = split_bundle(bundle)
+                        .map(|entries| entries.get((index % 256) as usize).map(|e| e.to_vec()));
+                }
+            })
+            .map_err(storage)?;
+        out.map_err(storage)
     }
 }
 

@@ -148,6 +148,13 @@ pub trait Store: Send + Sync {
     /// The entry bundle `n`, full or the widest partial written so far.
     fn read_bundle(&self, n: u64) -> Result<Option<Vec<u8>>, StoreError>;
 
+    /// Shows bundle `n` to `f` in place (`None` where never written), for a reader that needs
+    /// one entry of it and not a copy of all of it.
+    fn visit_bundle(&self, n: u64, f: &mut dyn FnMut(Option<&[u8]>)) -> Result<(), StoreError> {
+        f(self.read_bundle(n)?.as_deref());
+        Ok(())
+    }
+
     /// The first index whose leaf hash is `hash`, among indexes below the watermark.
     fn find_leaf(&self, hash: &Hash) -> Result<Option<u64>, StoreError>;
 
@@ -211,6 +218,14 @@ pub trait Store: Send + Sync {
 
     /// The highest version stored for a credential.
     fn latest_version(&self, id: &[u8; 16]) -> Result<Option<u32>, StoreError>;
+
+    /// The highest version of a credential with its row, in one look-up where the store can.
+    fn latest_credential(&self, id: &[u8; 16]) -> Result<Option<(u32, CredentialRow)>, StoreError> {
+        let Some(v) = self.latest_version(id)? else {
+            return Ok(None);
+        };
+        Ok(self.credential(id, v)?.map(|row| (v, row)))
+    }
 
     /// A credential's wrapped data key; `None` once erased.
     fn wrapped_key(&self, id: &[u8; 16]) -> Result<Option<Vec<u8>>, StoreError>;

@@ -409,6 +409,14 @@ impl Store for RedbStore {
         Ok(bundles.get(n).map_err(io)?.map(|v| v.value().to_vec()))
     }
 
+    fn visit_bundle(&self, n: u64, f: &mut dyn FnMut(Option<&[u8]>)) -> Result<(), StoreError> {
+        let txn = self.db.begin_read().map_err(io)?;
+        let bundles = txn.open_table(BUNDLES).map_err(io)?;
+        let guard = bundles.get(n).map_err(io)?;
+        f(guard.as_ref().map(|v| v.value()));
+        Ok(())
+    }
+
     fn find_leaf(&self, hash: &Hash) -> Result<Option<u64>, StoreError> {
         let txn = self.index.begin_read().map_err(io)?;
         let leaves = txn.open_table(LEAVES).map_err(io)?;
@@ -606,6 +614,23 @@ impl Store for RedbStore {
             .transpose()
             .map_err(io)?;
         Ok(last.map(|(k, _)| k.value().1))
+    }
+
+    /// The last key of the id's range carries the row too: one descent of the B-tree.
+    fn latest_credential(&self, id: &[u8; 16]) -> Result<Option<(u32, CredentialRow)>, StoreError> {
+        let txn = self.creds.begin_read().map_err(io)?;
+        let creds = txn.open_table(CREDENTIALS).map_err(io)?;
+        let last = creds
+            .range((*id, 0)..=(*id, u32::MAX))
+            .map_err(io)?
+            .next_back()
+            .transpose()
+            .map_err(io)?;
+        last.map(|(k, v)| {
+            let version = k.value().1;
+            decode_row(*id, version, v.value()).map(|row| (version, row))
+        })
+        .transpose()
     }
 
     fn wrapped_key(&self, id: &[u8; 16]) -> Result<Option<Vec<u8>>, StoreError> {
@@ -811,6 +836,17 @@ mod tests {
         s.put_credentials(&[new(1, 2, None, 100)]).unwrap();
         assert_eq!(s.latest_version(&[1; 16]).unwrap(), Some(2));
         assert_eq!(s.latest_version(&[9; 16]).unwrap(), None);
+        // The one-descent look-up gives the newest version's row, not an older one or a
+        // neighbour's (ids 1 and 2 are adjacent keys).
+        let (v, latest) = s.latest_credential(&[1; 16]).unwrap().unwrap();
+        assert_eq!(
+            (v, latest.version, latest.public),
+            (2, 2, b"{\"v\":2}".to_vec())
+        );
+        let (v, only) = s.latest_credential(&[2; 16]).unwrap().unwrap();
+        assert_eq!((v, only.id), (1, [2; 16]));
+        assert!(s.latest_credential(&[9; 16]).unwrap().is_none());
+        assert!(s.latest_credential(&[0; 16]).unwrap().is_none());
         let row = s.credential(&[1; 16], 1).unwrap().unwrap();
         assert_eq!(row.sealed, vec![1; 40]);
         s.update_public(&[([1; 16], 1, b"{\"ledger\":5}".to_vec())])

@@ -315,8 +315,9 @@ fn online(
     known: Option<&SignedCheckpoint>,
     mut v: Verdict,
 ) -> Result<Verdict, VerifyError> {
-    // 5: the record, its signed header, and agreement with the QR.
-    let (latest, public) = match issuance.public_record(&payload.id, Some(payload.v)) {
+    // 5: the record, its signed header, and agreement with the QR (the version's row is read
+    // once, for its public record and its sealed disclosures both).
+    let view = match issuance.verification_view(&payload.id, payload.v) {
         Ok(r) => r,
         Err(IssueError::Unknown(_)) => {
             return Ok(v.fail(
@@ -326,6 +327,7 @@ fn online(
         }
         Err(e) => return Err(internal(e)),
     };
+    let (latest, public) = (view.latest, view.public);
     if let Some(d) = v.document.as_mut() {
         d.latest_version = Some(latest);
     }
@@ -343,17 +345,8 @@ fn online(
     }
 
     // 6: the QR's claims against the committed disclosures.
-    match issuance.open_credential(&payload.id, Some(payload.v)) {
-        Ok(opened) => {
-            let committed = match public.signed.disclosed_claims(&opened.disclosures) {
-                Ok(c) => c,
-                Err(e) => {
-                    return Ok(v.fail(
-                        Code::Tampered,
-                        format!("a stored disclosure is not committed to: {e}"),
-                    ));
-                }
-            };
+    match view.claims {
+        Some(Ok(committed)) => {
             if qr::offline_claims(payload.k, &committed) != payload.c {
                 v.checks.claims_match_commitment = Some(false);
                 return Ok(v.fail(
@@ -363,8 +356,14 @@ fn online(
             }
             v.checks.claims_match_commitment = Some(true);
         }
-        Err(IssueError::Erased(_)) => {}
-        Err(e) => return Err(internal(e)),
+        Some(Err(e)) => {
+            v.checks.claims_match_commitment = Some(false);
+            return Ok(v.fail(
+                Code::Tampered,
+                format!("a stored disclosure is not committed to: {e}"),
+            ));
+        }
+        None => {}
     }
 
     ledger_and_status(log, &public, payload.v, latest, known, v)
