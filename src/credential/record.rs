@@ -355,17 +355,16 @@ impl SignedHeader {
 
     /// The ledger entry payload for this issuance (RFC 8785 JSON).
     pub fn ledger_payload(&self) -> Result<Vec<u8>, RecordError> {
-        #[derive(Serialize)]
-        struct Event<'a> {
-            event: &'static str,
-            header: &'a CredentialHeader,
-            sig: &'a str,
-        }
-        Ok(canonical::to_vec(&Event {
-            event: "credential.issue",
-            header: &self.header,
-            sig: &self.sig,
-        })?)
+        // RFC 8785 written directly, as the header is: the members' sorted order is
+        // `event`, `header`, `sig`, and serde_json writes the string as RFC 8785 does.
+        let header = self.header.canonical_bytes();
+        let mut out = Vec::with_capacity(header.len() + self.sig.len() + 48);
+        out.extend_from_slice(br#"{"event":"credential.issue","header":"#);
+        out.extend_from_slice(&header);
+        out.extend_from_slice(br#","sig":"#);
+        erased::Value::write(&self.sig, &mut out);
+        out.push(b'}');
+        Ok(out)
     }
 
     /// Reads a ledger entry payload written by [`SignedHeader::ledger_payload`].
@@ -451,6 +450,43 @@ mod tests {
                     String::from_utf8(canonical::to_vec(&header).unwrap()).unwrap()
                 );
             }
+        }
+    }
+
+    /// The ledger payload written directly is RFC 8785's form of the event, byte for byte.
+    #[test]
+    fn a_ledger_payload_written_directly_is_its_canonical_form() {
+        #[derive(Serialize)]
+        struct Event<'a> {
+            event: &'static str,
+            header: &'a CredentialHeader,
+            sig: &'a str,
+        }
+        for sig in ["", "AbC-_09", "a\"b\\c\u{1}", "Әсел 😀"] {
+            let signed = SignedHeader {
+                header: CredentialHeader {
+                    v: 1,
+                    id: CredentialId::random(),
+                    version: 3,
+                    kind: DocumentKind::Diploma,
+                    issuer: "970940000011".into(),
+                    key_id: "k1".into(),
+                    issued_on: "2026-06-20".into(),
+                    sd_alg: "sha-256".into(),
+                    digests: vec!["x".into(), "y".into()],
+                },
+                sig: sig.into(),
+            };
+            let generic = canonical::to_vec(&Event {
+                event: "credential.issue",
+                header: &signed.header,
+                sig: &signed.sig,
+            })
+            .unwrap();
+            assert_eq!(
+                String::from_utf8(signed.ledger_payload().unwrap()).unwrap(),
+                String::from_utf8(generic).unwrap()
+            );
         }
     }
 
