@@ -490,21 +490,23 @@ pub fn median3(img: &GrayImage) -> GrayImage {
     GrayImage::from_raw(w as u32, h as u32, out).expect("same dimensions")
 }
 
+/// The largest window radius of [`sauvola`].
+pub const MAX_SAUVOLA_RADIUS: u32 = 90;
+
 /// Sauvola's threshold: a pixel is ink when darker than `mean · (1 + k · (sd / 128 − 1))`
 /// over the (2r+1)² window around it (cut at the edges). The window sums are kept as
 /// running sums — per column over the window's rows, then along the row — so memory is a
 /// few rows wide and every pixel is read in order.
 ///
-/// A window's sums fit in 32 bits (31² × 255² < 2³¹ for r ≤ 15; larger windows take
-/// `sauvola_wide`), so the prefix sums along a row are kept in wrapping 32-bit arithmetic: the
-/// difference of two is the window's sum exactly. The columns whose window the page's edge
+/// A window's sums fit in 31 bits (181² × 255² < 2³¹ for r ≤ 90, [`MAX_SAUVOLA_RADIUS`]; a
+/// larger `r` is taken as 90, a window of 15 mm at 300 dpi, far wider than any print), so the
+/// prefix sums along a row are kept in wrapping 32-bit arithmetic: the difference of two is
+/// the window's sum exactly. The columns whose window the page's edge
 /// does not cut share one pixel count, and their loop has no branch and converts only 32-bit
 /// integers, which the compiler vectorises; the arithmetic per pixel is the same as at the
 /// edges, so the result is the same to the pixel.
 pub fn sauvola(img: &GrayImage, r: u32, k: f64) -> GrayImage {
-    if (2 * r as u64 + 1).pow(2) * 255 * 255 >= 1 << 31 {
-        return sauvola_wide(img, r, k);
-    }
+    let r = r.min(MAX_SAUVOLA_RADIUS);
     let (w, h) = (img.width() as usize, img.height() as usize);
     let r = r as usize;
     let src = img.as_raw();
@@ -512,30 +514,21 @@ pub fn sauvola(img: &GrayImage, r: u32, k: f64) -> GrayImage {
     // Per column, the sum and the sum of squares over rows [y - r, y + r].
     let mut col = vec![0u32; w];
     let mut col_sq = vec![0u32; w];
-    let add_row = |col: &mut [u32], col_sq: &mut [u32], y: usize| {
+    // Row y comes into the columns' sums with `sign` 1 and leaves them with `u32::MAX` (−1 in
+    // wrapping arithmetic, in which the sums stay exact).
+    let slide = |col: &mut [u32], col_sq: &mut [u32], y: usize, sign: u32| {
         for ((c, q), &v) in col
             .iter_mut()
             .zip(col_sq.iter_mut())
             .zip(&src[y * w..(y + 1) * w])
         {
             let v = v as u32;
-            *c += v;
-            *q += v * v;
-        }
-    };
-    let sub_row = |col: &mut [u32], col_sq: &mut [u32], y: usize| {
-        for ((c, q), &v) in col
-            .iter_mut()
-            .zip(col_sq.iter_mut())
-            .zip(&src[y * w..(y + 1) * w])
-        {
-            let v = v as u32;
-            *c -= v;
-            *q -= v * v;
+            *c = c.wrapping_add(v.wrapping_mul(sign));
+            *q = q.wrapping_add((v * v).wrapping_mul(sign));
         }
     };
     for y in 0..r.min(h) {
-        add_row(&mut col, &mut col_sq, y);
+        slide(&mut col, &mut col_sq, y, 1);
     }
     let mut pre = vec![0u32; w + 1];
     let mut pre_sq = vec![0u32; w + 1];
@@ -546,10 +539,10 @@ pub fn sauvola(img: &GrayImage, r: u32, k: f64) -> GrayImage {
     };
     for y in 0..h {
         if y + r < h {
-            add_row(&mut col, &mut col_sq, y + r);
+            slide(&mut col, &mut col_sq, y + r, 1);
         }
         if y > r {
-            sub_row(&mut col, &mut col_sq, y - r - 1);
+            slide(&mut col, &mut col_sq, y - r - 1, u32::MAX);
         }
         let rows = (y + r + 1).min(h) - y.saturating_sub(r);
         for x in 0..w {
@@ -590,59 +583,6 @@ pub fn sauvola(img: &GrayImage, r: u32, k: f64) -> GrayImage {
     GrayImage::from_raw(w as u32, h as u32, out).expect("same dimensions")
 }
 
-/// [`sauvola`] for windows whose sums of squares pass 32 bits, in 64-bit sums.
-fn sauvola_wide(img: &GrayImage, r: u32, k: f64) -> GrayImage {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let r = r as usize;
-    let src = img.as_raw();
-    let mut out = vec![255u8; w * h];
-    // Per column, the sum and the sum of squares over rows [y - r, y + r].
-    let mut col = vec![0u32; w];
-    let mut col_sq = vec![0u32; w];
-    let add_row = |col: &mut [u32], col_sq: &mut [u32], y: usize, sign: bool| {
-        for (x, &v) in src[y * w..(y + 1) * w].iter().enumerate() {
-            let v = v as u32;
-            if sign {
-                col[x] += v;
-                col_sq[x] += v * v;
-            } else {
-                col[x] -= v;
-                col_sq[x] -= v * v;
-            }
-        }
-    };
-    for y in 0..r.min(h) {
-        add_row(&mut col, &mut col_sq, y, true);
-    }
-    // Prefix sums along the row: a whole row of squares passes u32 (2,480 × 31 × 255²).
-    let mut pre = vec![0u64; w + 1];
-    let mut pre_sq = vec![0u64; w + 1];
-    for y in 0..h {
-        if y + r < h {
-            add_row(&mut col, &mut col_sq, y + r, true);
-        }
-        if y > r {
-            add_row(&mut col, &mut col_sq, y - r - 1, false);
-        }
-        let rows = ((y + r + 1).min(h) - y.saturating_sub(r)) as u32;
-        for x in 0..w {
-            pre[x + 1] = pre[x] + col[x] as u64;
-            pre_sq[x + 1] = pre_sq[x] + col_sq[x] as u64;
-        }
-        for x in 0..w {
-            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let n = ((x1 - x0) as u64 * rows as u64) as f64;
-            let mean = (pre[x1] - pre[x0]) as f64 / n;
-            let var = ((pre_sq[x1] - pre_sq[x0]) as f64 / n - mean * mean).max(0.0);
-            let threshold = mean * (1.0 + k * (var.sqrt() / 128.0 - 1.0));
-            if (src[y * w + x] as f64) <= threshold {
-                out[y * w + x] = 0;
-            }
-        }
-    }
-    GrayImage::from_raw(w as u32, h as u32, out).expect("same dimensions")
-}
-
 /// Where a table's rules and a page's frame are: every run at least `min` pixels long, along
 /// a row or down a column, of pixels darker than 85% of the page's median (its paper), and
 /// the pixel beside it on either side, which the line's blurred edge darkens. Found on the
@@ -650,19 +590,7 @@ fn sauvola_wide(img: &GrayImage, r: u32, k: f64) -> GrayImage {
 pub fn rules(img: &GrayImage, min: u32) -> Vec<bool> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let src = img.as_raw();
-    let mut hist = [0usize; 256];
-    for &v in src {
-        hist[v as usize] += 1;
-    }
-    let mut seen = 0;
-    let median = hist
-        .iter()
-        .position(|&n| {
-            seen += n;
-            seen * 2 >= src.len()
-        })
-        .unwrap_or(255);
-    let dark = (median as f32 * 0.85) as u8;
+    let dark = rule_level(src);
     let mut rule = vec![false; w * h];
     let min = min.max(2) as usize;
     // Along each row: a long run marks its row and the rows above and below it. Paper is
@@ -728,6 +656,24 @@ pub fn rules(img: &GrayImage, min: u32) -> Vec<bool> {
         }
     }
     rule
+}
+
+/// The grey level under which a pixel may belong to a rule: 85% of the page's median (its
+/// paper).
+fn rule_level(src: &[u8]) -> u8 {
+    let mut hist = [0usize; 256];
+    for &v in src {
+        hist[v as usize] += 1;
+    }
+    let mut seen = 0;
+    let median = hist
+        .iter()
+        .position(|&n| {
+            seen += n;
+            seen * 2 >= src.len()
+        })
+        .unwrap_or(255);
+    (median as f32 * 0.85) as u8
 }
 
 /// `img` with the pixels of `rules` painted white.
@@ -844,6 +790,14 @@ mod tests {
         }
     }
 
+    /// How many pixels of two resamplings of one page differ by more than 2 grey levels.
+    fn far_apart(a: &GrayImage, b: &GrayImage) -> usize {
+        a.pixels()
+            .zip(b.pixels())
+            .filter(|(p, q)| p.0[0].abs_diff(q.0[0]) > 2)
+            .count()
+    }
+
     #[test]
     fn the_fixed_point_warp_agrees_with_imageproc() {
         let img = GrayImage::from_fn(301, 207, |x, y| {
@@ -871,11 +825,7 @@ mod tests {
             let ours = scale_and_turn(&img, scale, theta, size);
             // Rounding may put a pixel on the turned page's very edge on the other side of
             // it (white, or blended): a few hundred of a quarter million.
-            let differ = ours
-                .pixels()
-                .zip(reference.pixels())
-                .filter(|(a, b)| a.0[0].abs_diff(b.0[0]) > 2)
-                .count();
+            let differ = far_apart(&ours, &reference);
             assert!(
                 differ * 200 < (size.0 * size.1) as usize,
                 "scale {scale}, {deg}°: {differ} pixels differ"
@@ -913,11 +863,7 @@ mod tests {
                 Border::Constant(Luma([255])),
                 &mut reference,
             );
-            let differ = ours
-                .pixels()
-                .zip(reference.pixels())
-                .filter(|(a, b)| a.0[0].abs_diff(b.0[0]) > 2)
-                .count();
+            let differ = far_apart(&ours, &reference);
             assert!(
                 differ * 200 < (ours.width() * ours.height()) as usize,
                 "{q:?}: {differ} pixels differ"
@@ -1012,6 +958,7 @@ mod tests {
             (32, 33, 15),
             (700, 64, 15),
             (90, 80, 30),
+            (200, 190, 90),
         ] {
             let img = GrayImage::from_fn(w, h, |x, y| {
                 Luma([(x
@@ -1025,25 +972,19 @@ mod tests {
                 "{w} × {h}, r {r}"
             );
         }
+        // A wider window is taken as the widest whose sums fit.
+        let img = GrayImage::from_fn(250, 240, |x, y| Luma([((x * 7 + y * 13) % 251) as u8]));
+        assert_eq!(
+            sauvola(&img, 200, 0.34),
+            sauvola_reference(&img, MAX_SAUVOLA_RADIUS, 0.34)
+        );
     }
 
     /// The first implementation, pixel by pixel through a closure per line.
     fn rules_reference(img: &GrayImage, min: u32) -> Vec<bool> {
         let (w, h) = (img.width() as usize, img.height() as usize);
         let src = img.as_raw();
-        let mut hist = [0usize; 256];
-        for &v in src {
-            hist[v as usize] += 1;
-        }
-        let mut seen = 0;
-        let median = hist
-            .iter()
-            .position(|&n| {
-                seen += n;
-                seen * 2 >= src.len()
-            })
-            .unwrap_or(255);
-        let dark = (median as f32 * 0.85) as u8;
+        let dark = rule_level(src);
         let mut rule = vec![false; w * h];
         let min = min.max(2) as usize;
         // Runs along each row (`across`), then down each column: `at(k, side)` is the index of

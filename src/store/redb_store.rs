@@ -251,6 +251,23 @@ impl RedbStore {
         })
     }
 
+    /// `f` of a credential's highest version and its stored row bytes, read in place.
+    fn with_latest<T>(
+        &self,
+        id: &[u8; 16],
+        f: impl FnOnce(u32, &[u8]) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let txn = self.creds.begin_read().map_err(io)?;
+        let creds = txn.open_table(CREDENTIALS).map_err(io)?;
+        let last = creds
+            .range((*id, 0)..=(*id, u32::MAX))
+            .map_err(io)?
+            .next_back()
+            .transpose()
+            .map_err(io)?;
+        last.map(|(k, v)| f(k.value().1, v.value())).transpose()
+    }
+
     /// Test and tooling hook: overwrites one stored hash tile in place, bypassing every check.
     /// Used to prove that corruption is detected; never called by the ledger itself.
     pub fn overwrite_tile_unchecked(&self, key: TileKey, data: &[u8]) -> Result<(), StoreError> {
@@ -605,32 +622,14 @@ impl Store for RedbStore {
     }
 
     fn latest_version(&self, id: &[u8; 16]) -> Result<Option<u32>, StoreError> {
-        let txn = self.creds.begin_read().map_err(io)?;
-        let creds = txn.open_table(CREDENTIALS).map_err(io)?;
-        let last = creds
-            .range((*id, 0)..=(*id, u32::MAX))
-            .map_err(io)?
-            .next_back()
-            .transpose()
-            .map_err(io)?;
-        Ok(last.map(|(k, _)| k.value().1))
+        self.with_latest(id, |version, _| Ok(version))
     }
 
     /// The last key of the id's range carries the row too: one descent of the B-tree.
     fn latest_credential(&self, id: &[u8; 16]) -> Result<Option<(u32, CredentialRow)>, StoreError> {
-        let txn = self.creds.begin_read().map_err(io)?;
-        let creds = txn.open_table(CREDENTIALS).map_err(io)?;
-        let last = creds
-            .range((*id, 0)..=(*id, u32::MAX))
-            .map_err(io)?
-            .next_back()
-            .transpose()
-            .map_err(io)?;
-        last.map(|(k, v)| {
-            let version = k.value().1;
-            decode_row(*id, version, v.value()).map(|row| (version, row))
+        self.with_latest(id, |version, bytes| {
+            decode_row(*id, version, bytes).map(|row| (version, row))
         })
-        .transpose()
     }
 
     fn wrapped_key(&self, id: &[u8; 16]) -> Result<Option<Vec<u8>>, StoreError> {
