@@ -185,6 +185,7 @@ pub fn page_corners(img: &GrayImage) -> Option<[(f32, f32); 4]> {
 /// page's sides unevenly, so its true proportions are not in the photo, and nearly every
 /// document read here is A4.
 pub fn flatten(img: &GrayImage, corners: [(f32, f32); 4]) -> Option<GrayImage> {
+    use imageproc::geometric_transformations::{Border, Interpolation, Projection, warp_into};
     let d = |a: (f32, f32), b: (f32, f32)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
     let across = (d(corners[0], corners[1]) + d(corners[3], corners[2])) / 2.0;
     let down = (d(corners[0], corners[3]) + d(corners[1], corners[2])) / 2.0;
@@ -196,71 +197,18 @@ pub fn flatten(img: &GrayImage, corners: [(f32, f32); 4]) -> Option<GrayImage> {
         across / a4
     }
     .round() as u32;
-    let (wf, hf) = (w as f64, h as f64);
-    let flat = [(0.0, 0.0), (wf, 0.0), (wf, hf), (0.0, hf)];
-    let to_photo = homography(flat, corners.map(|(x, y)| (x as f64, y as f64)))?;
-    Some(warp_projective(img, &to_photo, (w.max(1), h.max(1))))
-}
-
-/// The homography `[a, b, c, d, e, f, g, h]` taking each point of `from` to the same point of
-/// `to`: (x, y) ↦ ((a·x + b·y + c) / (g·x + h·y + 1), (d·x + e·y + f) / (g·x + h·y + 1)),
-/// by Gaussian elimination on the eight equations; `None` when three points of either are
-/// in a line.
-fn homography(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> Option<[f64; 8]> {
-    let mut m = [[0f64; 9]; 8];
-    for (i, ((x, y), (u, v))) in from.into_iter().zip(to).enumerate() {
-        m[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
-        m[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
-    }
-    for col in 0..8 {
-        let pivot = (col..8).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
-        if m[pivot][col].abs() < 1e-12 {
-            return None;
-        }
-        m.swap(col, pivot);
-        for row in 0..8 {
-            if row != col {
-                let f = m[row][col] / m[col][col];
-                let pivot_row = m[col];
-                for (a, p) in m[row].iter_mut().zip(pivot_row).skip(col) {
-                    *a -= f * p;
-                }
-            }
-        }
-    }
-    let [a, b, c, d, e, f, g, h]: [f64; 8] = std::array::from_fn(|i| m[i][8] / m[i][i]);
-    // Onto three points in a line the map is singular: no page.
-    let det = a * (e - f * h) - b * (d - f * g) + c * (d * h - e * g);
-    let scale = (a * e).abs().max((b * d).abs()).max(f64::MIN_POSITIVE);
-    (det.abs() > 1e-9 * scale).then_some([a, b, c, d, e, f, g, h])
-}
-
-/// The page `size` whose pixel (x, y) is `img` at the homography `to_src` of (x, y), by
-/// bilinear interpolation, white off the page — imageproc's `warp_into` with the inverse
-/// projection, a few times faster: per row the projection's numerators and denominator are
-/// linear in x, so each pixel costs one division and a fixed-point blend.
-pub fn warp_projective(img: &GrayImage, to_src: &[f64; 8], size: (u32, u32)) -> GrayImage {
-    let (w, h) = size;
-    let [a, b, c, d, e, f, g, hh] = *to_src;
-    let src = Source::of(img);
-    let mut out = vec![255u8; w as usize * h as usize];
-    for (y, row) in out.chunks_exact_mut(w as usize).enumerate() {
-        let y = y as f64;
-        let (cx, cy, cw) = (b * y + c, e * y + f, hh * y + 1.0);
-        for (x, px) in row.iter_mut().enumerate() {
-            let x = x as f64;
-            let inv = 1.0 / (g * x + cw);
-            let (sx, sy) = ((a * x + cx) * inv, (d * x + cy) * inv);
-            // Behind the camera (a non-finite or huge point) is off the page too.
-            if sx.abs() < 1e9
-                && sy.abs() < 1e9
-                && let Some(v) = src.bilinear((sx * 65536.0) as i64, (sy * 65536.0) as i64)
-            {
-                *px = v;
-            }
-        }
-    }
-    GrayImage::from_raw(w, h, out).expect("same dimensions")
+    let (wf, hf) = (w as f32, h as f32);
+    let to_flat =
+        Projection::from_control_points(corners, [(0.0, 0.0), (wf, 0.0), (wf, hf), (0.0, hf)])?;
+    let mut out = GrayImage::new(w.max(1), h.max(1));
+    warp_into(
+        img,
+        to_flat,
+        Interpolation::Bilinear,
+        Border::Constant(image::Luma([255])),
+        &mut out,
+    );
+    Some(out)
 }
 
 /// A page to resample, read at 16.16 fixed-point positions.
@@ -831,46 +779,6 @@ mod tests {
                 "scale {scale}, {deg}°: {differ} pixels differ"
             );
         }
-    }
-
-    #[test]
-    fn the_projective_walk_agrees_with_imageproc() {
-        let img = GrayImage::from_fn(400, 300, |x, y| {
-            Luma([((x * 37 + y * 101 + (x * y) % 53) % 256) as u8])
-        });
-        let quads = [
-            [(30.0, 20.0), (370.0, 45.0), (350.0, 280.0), (15.0, 260.0)],
-            [(0.0, 0.0), (399.0, 0.0), (399.0, 299.0), (0.0, 299.0)],
-            [(100.0, 10.0), (300.0, 10.0), (390.0, 290.0), (10.0, 290.0)],
-        ];
-        for q in quads {
-            let ours = flatten(&img, q).expect("a quadrilateral");
-            let to_flat = Projection::from_control_points(
-                q,
-                [
-                    (0.0, 0.0),
-                    (ours.width() as f32, 0.0),
-                    (ours.width() as f32, ours.height() as f32),
-                    (0.0, ours.height() as f32),
-                ],
-            )
-            .expect("a projection");
-            let mut reference = GrayImage::new(ours.width(), ours.height());
-            warp_into(
-                &img,
-                to_flat,
-                Interpolation::Bilinear,
-                Border::Constant(Luma([255])),
-                &mut reference,
-            );
-            let differ = far_apart(&ours, &reference);
-            assert!(
-                differ * 200 < (ours.width() * ours.height()) as usize,
-                "{q:?}: {differ} pixels differ"
-            );
-        }
-        // Three corners in a line: no page.
-        assert!(flatten(&img, [(0.0, 0.0), (10.0, 10.0), (20.0, 20.0), (0.0, 50.0)]).is_none());
     }
 
     #[test]
